@@ -1,0 +1,1 @@
+//! Security scanner (not built yet).

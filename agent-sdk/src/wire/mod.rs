@@ -1,0 +1,1 @@
+//! M2M wire formats (not built yet).

@@ -1,0 +1,37 @@
+//! `aether-cli`: the command line for Aether.
+//!
+//! Each command group lives in its own module; `main` only parses arguments and dispatches.
+//! - [`m2m`]: M2M wire tools (`compress`, `decompress`, `inspect`) and [`scan`] (security scanner).
+use clap::{Parser, Subcommand};
+
+mod m2m;
+mod scan;
+
+/// Aether command line.
+#[derive(Parser)]
+#[command(name = "aether-cli", version, about = "Aether: agents that find, talk to, hire and pay each other")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print the networks this build knows (name, CAIP-2 id, chain id).
+    Networks,
+    /// M2M wire format tools and the security scanner.
+    #[command(subcommand)]
+    M2m(m2m::M2mCommand),
+}
+
+fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Networks => {
+            for n in aether_protocol::network::Network::ALL {
+                println!("{:<8} {:<8} chain id {}", n.name(), n.caip2(), n.chain_id());
+            }
+            Ok(())
+        }
+        Command::M2m(cmd) => m2m::run(cmd),
+    }
+}

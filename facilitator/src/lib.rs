@@ -1,0 +1,4 @@
+//! `aether-facilitator`: x402 facilitator for Aptos and the bazaar WebSocket.
+//!
+//! **Status: not built yet.** This crate is an empty placeholder reserved in the workspace so the
+//! layout matches `docs/ARCHITECTURE.md`; its issue fills it. It exposes nothing.

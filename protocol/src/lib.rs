@@ -1,0 +1,2 @@
+//! aether-protocol
+pub mod network;
