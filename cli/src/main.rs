@@ -28,7 +28,9 @@ fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Networks => {
             for n in aether_protocol::network::Network::ALL {
-                println!("{:<8} {:<8} chain id {}", n.name(), n.caip2(), n.chain_id());
+                let caip2 = n.caip2().map_or("aptos:?".to_string(), |id| id.to_string());
+                let chain = n.chain_id().map_or("read from the node".to_string(), |c| c.to_string());
+                println!("{:<8} {caip2:<8} chain id {chain:<18} {}", n.name(), n.rest_url());
             }
             Ok(())
         }
