@@ -1,0 +1,215 @@
+//! A linear JSON walker that extracts every string (keys and values) with offsets into the source.
+//!
+//! The scanner matches rules against what a model will read — the decoded strings — never against JSON
+//! punctuation, so `{"$schema": ...}` is the key `$schema`, and `\u0069gnore` is `ignore`. The walker
+//! checks bracket structure and string syntax (enough to tell JSON from text), measures nesting depth
+//! without recursion, and records control characters that hide behind escapes.
+
+use super::offsets::OffsetMap;
+use super::{Category, Hit};
+
+/// Strings separator in the decoded buffer; never produced by decoding (control escapes decode to a space).
+pub(crate) const SEPARATOR: u8 = 0;
+
+/// The strings of a JSON document, concatenated with [`SEPARATOR`] between them.
+#[derive(Debug)]
+pub(crate) struct Decoded {
+    /// Decoded strings.
+    pub(crate) text: String,
+    /// Decoded byte → source byte.
+    pub(crate) map: OffsetMap,
+    /// Findings made while decoding, with source offsets.
+    pub(crate) hits: Vec<Hit>,
+    /// Deepest nesting of arrays and objects.
+    pub(crate) max_depth: usize,
+}
+
+/// Why a text is not JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct NotJson {
+    /// Byte offset of the problem.
+    pub(crate) offset: usize,
+    /// What is wrong there.
+    pub(crate) reason: &'static str,
+}
+
+fn err(offset: usize, reason: &'static str) -> NotJson {
+    NotJson { offset, reason }
+}
+
+/// Walks `src` as JSON. Fails on text that is not a JSON array, object or string.
+pub(crate) fn walk(src: &str) -> Result<Decoded, NotJson> {
+    let b = src.as_bytes();
+    let mut out = Decoded {
+        text: String::with_capacity(src.len() / 2),
+        map: OffsetMap::with_capacity(64),
+        hits: Vec::new(),
+        max_depth: 0,
+    };
+    let mut stack: Vec<u8> = Vec::new();
+    let mut i = 0;
+    let mut seen_value = false;
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b' ' | b'\t' | b'\n' | b'\r' | b',' | b':' => i += 1,
+            b'{' | b'[' => {
+                if stack.is_empty() && seen_value {
+                    return Err(err(i, "trailing data after the JSON value"));
+                }
+                stack.push(if c == b'{' { b'}' } else { b']' });
+                out.max_depth = out.max_depth.max(stack.len());
+                seen_value = true;
+                i += 1;
+            }
+            b'}' | b']' => {
+                if stack.pop() != Some(c) {
+                    return Err(err(i, "mismatched bracket"));
+                }
+                i += 1;
+            }
+            b'"' => {
+                if stack.is_empty() && seen_value {
+                    return Err(err(i, "trailing data after the JSON value"));
+                }
+                seen_value = true;
+                i = string(src, i, &mut out)?;
+            }
+            b'-' | b'0'..=b'9' | b't' | b'f' | b'n' => {
+                if stack.is_empty() {
+                    return Err(err(i, "not a JSON array, object or string"));
+                }
+                let start = i;
+                while i < b.len() && matches!(b[i], b'-' | b'+' | b'.' | b'0'..=b'9' | b'a'..=b'z' | b'E') {
+                    i += 1;
+                }
+                let tok = &b[start..i];
+                let literal = matches!(tok, b"true" | b"false" | b"null");
+                let number = tok.iter().all(|c| matches!(c, b'-' | b'+' | b'.' | b'0'..=b'9' | b'e' | b'E'))
+                    && tok.iter().any(u8::is_ascii_digit);
+                if !literal && !number {
+                    return Err(err(start, "invalid literal"));
+                }
+            }
+            _ => return Err(err(i, "unexpected character")),
+        }
+    }
+    if !stack.is_empty() {
+        return Err(err(b.len(), "unclosed array or object"));
+    }
+    if !seen_value {
+        return Err(err(0, "empty input"));
+    }
+    Ok(out)
+}
+
+fn hex4(b: &[u8], at: usize) -> Option<u32> {
+    let s = b.get(at..at + 4)?;
+    let s = std::str::from_utf8(s).ok()?;
+    u32::from_str_radix(s, 16).ok()
+}
+
+/// Decodes the string starting at `b[open] == '"'`; returns the offset after the closing quote.
+fn string(src: &str, open: usize, out: &mut Decoded) -> Result<usize, NotJson> {
+    let b = src.as_bytes();
+    if !out.text.is_empty() {
+        out.text.push(SEPARATOR as char);
+        out.map.push_unit(open, 0, 1);
+    }
+    let mut i = open + 1;
+    let mut run = i;
+    loop {
+        let Some(&c) = b.get(i) else { return Err(err(open, "unterminated string")) };
+        match c {
+            b'"' | b'\\' => {
+                if run < i {
+                    out.text.push_str(&src[run..i]);
+                    out.map.push_linear(run, i - run);
+                }
+                if c == b'"' {
+                    return Ok(i + 1);
+                }
+                let esc = *b.get(i + 1).ok_or_else(|| err(i, "unterminated escape"))?;
+                let (ch, len) = match esc {
+                    b'"' => ('"', 2),
+                    b'\\' => ('\\', 2),
+                    b'/' => ('/', 2),
+                    b'n' => ('\n', 2),
+                    b't' => ('\t', 2),
+                    b'r' => ('\r', 2),
+                    b'b' => ('\u{8}', 2),
+                    b'f' => ('\u{c}', 2),
+                    b'u' => {
+                        let hi = hex4(b, i + 2).ok_or_else(|| err(i, "invalid \\u escape"))?;
+                        if (0xD800..0xDC00).contains(&hi) {
+                            let lo = if b.get(i + 6) == Some(&b'\\') && b.get(i + 7) == Some(&b'u') {
+                                hex4(b, i + 8).filter(|lo| (0xDC00..0xE000).contains(lo))
+                            } else {
+                                None
+                            };
+                            match lo {
+                                Some(lo) => {
+                                    let cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                                    (char::from_u32(cp).unwrap_or('\u{FFFD}'), 12)
+                                }
+                                None => ('\u{FFFD}', 6),
+                            }
+                        } else {
+                            (char::from_u32(hi).unwrap_or('\u{FFFD}'), 6)
+                        }
+                    }
+                    _ => return Err(err(i, "invalid escape")),
+                };
+                let ch = if is_hidden_control(ch) {
+                    out.hits.push(Hit::new("control_char", Category::Malformed, 0.6, i, i + len));
+                    ' '
+                } else {
+                    ch
+                };
+                let before = out.text.len();
+                out.text.push(ch);
+                out.map.push_unit(i, len, out.text.len() - before);
+                i += len;
+                run = i;
+            }
+            0x00..=0x1f => return Err(err(i, "raw control character in string")),
+            _ => i += 1,
+        }
+    }
+}
+
+/// Control characters that have no business in text (tab, newline and carriage return excepted).
+pub(crate) fn is_hidden_control(c: char) -> bool {
+    matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{7f}'..='\u{9f}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extracts_keys_and_values_with_escapes() {
+        let src = r#"{"a\u0069": ["x\ny", 1, true, null], "k": "\ud83d\ude00"}"#;
+        let d = walk(src).unwrap();
+        assert_eq!(d.text, "ai\0x\ny\0k\0😀");
+        assert_eq!(d.max_depth, 2);
+        let i = d.text.find('i').unwrap();
+        assert_eq!(&src[d.map.start(i)..d.map.end(i + 1)], r"\u0069");
+    }
+
+    #[test]
+    fn rejects_text_and_broken_json() {
+        assert!(walk("hello").is_err());
+        assert!(walk("{\"a\": ").is_err());
+        assert!(walk("[1, 2]]").is_err());
+        assert!(walk("{\"a\": nope}").is_err());
+        assert!(walk("{} {}").is_err());
+    }
+
+    #[test]
+    fn escaped_control_characters_are_found() {
+        let d = walk(r#"["a\u0000b"]"#).unwrap();
+        assert_eq!(d.hits.len(), 1);
+        assert_eq!(d.text, "a b");
+    }
+}

@@ -1,0 +1,311 @@
+//! The rule table and its one-pass matcher.
+//!
+//! Every rule names the words that can start it (*triggers*). One Aho-Corasick automaton over the folded
+//! text finds every trigger of every rule in a single pass; each trigger hit then runs only its own rules'
+//! regexes, anchored at the hit and limited to a short window, so the cost stays linear in the input.
+//! *Folded* rules match the normalised text (phrases: case, width, look-alikes, leetspeak and whitespace
+//! folded); *raw* rules match the decoded text at the same place, case-sensitively where that matters
+//! (key formats, markdown syntax).
+//!
+//! A rule can also look behind its trigger: `before` must match the text just before the trigger (it
+//! anchors at the trigger with `$`), either as a requirement or as a score boost.
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use regex::Regex;
+
+use super::Category;
+
+/// Which text a rule's regex runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum View {
+    /// The normalised (folded, lower-case) text.
+    Folded,
+    /// The decoded text before folding.
+    Raw,
+}
+
+/// What a `before` pattern does.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Before {
+    /// The rule fires only if the pattern matches just before the trigger.
+    Require,
+    /// The rule's score becomes this if the pattern matches.
+    Boost(f32),
+}
+
+/// One rule as written in the table.
+pub(crate) struct RuleDef {
+    pub(crate) name: &'static str,
+    pub(crate) category: Category,
+    pub(crate) score: f32,
+    pub(crate) view: View,
+    pub(crate) triggers: &'static [&'static str],
+    /// Matched at the trigger (an implicit `^` is added).
+    pub(crate) pattern: &'static str,
+    /// Only at the start of a line (after optional `[ ( < # * -` and spaces).
+    pub(crate) line_start: bool,
+    pub(crate) before: Option<(&'static str, Before)>,
+    /// Bytes after the trigger the regex may read.
+    pub(crate) window: usize,
+    /// The regex starts at the trigger's first byte (else right after the trigger). Raw rules always do.
+    pub(crate) from_start: bool,
+}
+
+const fn rule(
+    name: &'static str,
+    category: Category,
+    score: f32,
+    triggers: &'static [&'static str],
+    pattern: &'static str,
+) -> RuleDef {
+    RuleDef { name, category, score, view: View::Folded, triggers, pattern, line_start: false, before: None, window: 240, from_start: false }
+}
+
+const fn raw(
+    name: &'static str,
+    category: Category,
+    score: f32,
+    triggers: &'static [&'static str],
+    pattern: &'static str,
+) -> RuleDef {
+    RuleDef { name, category, score, view: View::Raw, triggers, pattern, line_start: false, before: None, window: 600, from_start: true }
+}
+
+impl RuleDef {
+    const fn at_line_start(mut self) -> Self {
+        self.line_start = true;
+        self
+    }
+    const fn from_trigger_start(mut self) -> Self {
+        self.from_start = true;
+        self
+    }
+    const fn before(mut self, pattern: &'static str, what: Before) -> Self {
+        self.before = Some((pattern, what));
+        self
+    }
+}
+
+use Category::{Exfiltration as X, Injection as I, Jailbreak as J, Malformed as M};
+
+/// Verbs that override earlier instructions.
+const IGNORE_VERBS: &[&str] = &[
+    "ignore", "disregard", "forget", "skip", "override", "overlook", "bypass", "neglect", "discard",
+    "abandon", "set aside", "pay no attention", "do not follow", "don't follow", "dont follow",
+    "stop following", "erase", "throw out",
+];
+/// Verbs that ask for text to be shown.
+const SHOW_VERBS: &[&str] = &[
+    "reveal", "show", "print", "output", "repeat", "display", "tell", "give", "share", "dump", "leak",
+    "recite", "write", "spell", "copy", "paste", "return", "list", "echo", "provide", "expose", "disclose",
+    "translate", "summarize", "summarise", "encode", "state", "type", "send", "reproduce",
+];
+const SEND_VERBS: &[&str] = &[
+    "send", "post", "upload", "forward", "transmit", "exfiltrate", "leak", "email", "submit", "relay",
+    "append", "include", "embed", "attach", "deliver", "share", "make a request", "fetch", "load", "visit",
+];
+
+/// The rule table. Scores are per rule; a category's score combines its rules (see `aggregate`).
+pub(crate) static RULES: &[RuleDef] = &[
+    // ---------------------------------------------------------------- prompt injection
+    rule("ignore_instructions", I, 0.9, IGNORE_VERBS,
+        r"[a-z]*[\s,]+(?:[a-z'’]+[\s,]+){0,4}?(?:all|any|previous|prior|above|earlier|preceding|foregoing|former|initial|original|old|existing|system|given|default|every|your|these|those|the)[\s,]+(?:(?:and|or|&|following|other|of|your|the|my|all|previous|prior|above|earlier|preceding|system|developer|initial|original|given)[\s,]+){0,4}(?:instructions?|prompts?|rules|directions?|directives?|guidelines|commands?|orders|programming|constraints|restrictions|guidance|training|policies|context|conversation)\b"),
+    rule("ignore_above", I, 0.85, &["ignore", "disregard", "forget", "nevermind", "never mind"],
+        r"[a-z]* (?:all|everything|anything|the text|the|what(?:ever)? (?:was|is|i) (?:said|written|wrote|told you))(?: (?:that|which) (?:was|were|is|came|you (?:were|have been) (?:told|given)))?(?: (?:said|written|stated))? (?:above|before|prior|previously|earlier|so far|until now|up to (?:now|this point))\b"),
+    rule("forget_everything", I, 0.75, &["forget", "ignore", "disregard"],
+        r" (?:everything|all|anything) (?:you(?:'ve| have)? (?:know|knew|learned|learnt|been told|were told|were taught|were given)|(?:i|we) (?:said|told you))"),
+    rule("new_instructions", I, 0.8,
+        &["new", "updated", "revised", "real", "actual", "true", "secret", "hidden", "additional", "important", "urgent", "override"],
+        r"[\s*#]+(?:(?:new|updated|revised|real|actual|true|secret|hidden|additional|important|urgent|override|system|admin|priority|and|&)[\s*#]+)*(?:instructions?|directives?|system prompt|orders|commands?|task|objective|rules)\b[\s*#\])]*(?::|!|=|(?:are|is) (?:as follows|to|now|below)\b)"),
+    rule("your_new_role", I, 0.8, &["your new", "your real", "your actual", "your true", "your only", "your updated", "your next"],
+        r" (?:instructions?|task|role|goal|purpose|objective|job|mission|directive|persona|identity|prompt) (?:is|are|will be|now is)\b"),
+    rule("from_now_on", I, 0.5, &["from now on", "starting now", "from this point"],
+        r",? (?:you (?:will|are|must|shall|should|can|may|'ll|'re|have to)|you're|act|respond|reply|answer|always|never|only|ignore|do not|don't|pretend|behave|speak|talk|write)\b"),
+    raw("chat_template_token", I, 0.9, &["<|", "[inst]", "[/inst]", "<<sys>>", "<</sys>>"],
+        r"(?i)(?:<\|(?:im_start|im_end|system|user|assistant|endoftext|eot_id|start_header_id|end_header_id|begin_of_text)\|>|\[/?inst\]|<</?sys>>)"),
+    rule("fake_system_header", I, 0.85,
+        &["system", "admin", "administrator", "developer", "root", "operator", "sysadmin", "security"],
+        r"(?: (?:message|prompt|note|notice|instructions?|override|update|alert|command|directive|mode))?\s*[\])>*#]*\s*:[^\n]{0,80}?\b(?:ignore|disregard|you (?:are|must|will|should)|new|override|from now|always|never|reveal|do not|don't|forget|output|print|respond|bypass|unlock|enable|grant|access|execute|run)\b")
+        .at_line_start(),
+    rule("role_override", I, 0.45, &["you are now", "you're now", "you will now", "act as if you", "you are going to act", "you are going to pretend"],
+        r""),
+    rule("prompt_leak", I, 0.85, SHOW_VERBS,
+        r"(?: (?:me|us|out|back|up))?(?: (?:all|the|your|its|my|of|exactly|everything in|verbatim|full|complete|entire|whole|exact|text|contents?))* (?:(?:initial|original|system|hidden|secret|internal|previous|above|first|starting|preceding|underlying|pre-?prompt|developer|confidential|core|base|default|current|instructions?|prompt)[ -]?)+(?:prompt|instructions?|directives?|guidelines|configuration|config|programming)\b"),
+    rule("system_message_leak", I, 0.8, SHOW_VERBS,
+        r"(?: (?:me|us|out|back))?(?: (?:the|your|its|full|entire|whole|exact))* (?:system|developer|hidden|initial|secret) message\b"),
+    rule("prompt_leak_verbatim", I, 0.8, SHOW_VERBS,
+        r"(?: (?:me|us|out|back|up))?(?: (?:all|the|your|its|of))* (?:prompt|instructions?|system prompt|rules|guidelines|directives)\b(?: [a-z]+){0,3}? (?:verbatim|word for word|word-for-word|exactly as (?:written|given)|in full|you (?:were|have been) given|you received|from the (?:beginning|start)|above)\b"),
+    rule("prompt_leak_question", I, 0.8, &["what"],
+        r" (?:is|are|was|were) (?:your|the) (?:(?:initial|original|system|hidden|secret|exact|full|first|starting|internal|current|underlying|developer)[ -]?)+(?:prompt|instructions?|rules|directives|guidelines|configuration)\b| (?:were|have) you (?:been )?(?:told|instructed|programmed) (?:to do )?(?:before|at the (?:start|beginning)|initially)\b"),
+    rule("repeat_above", I, 0.75, &["repeat", "print", "output", "copy", "recite", "return", "display", "echo", "reproduce", "write"],
+        r"(?: (?:out|back|me))?(?: (?:all|everything|the|of|full|entire|whole))* ?(?:text|words|content|lines|sentences|characters|everything|messages?|conversation)?\s?(?:above|before this|preceding|so far|prior to this)\b"),
+    rule("starts_with_you_are", I, 0.8, &["starting with", "beginning with", "begin with", "start with", "starts with", "begins with"],
+        r" (?:the (?:words?|phrase|text|sentence) )?[\x22'“‘`]?you are\b"),
+    // ---------------------------------------------------------------- jailbreak
+    rule("do_anything_now", J, 0.95, &["do anything now"], r""),
+    raw("dan_persona", J, 0.8, &["dan", "stan", "dude", "anti-dan", "antidan", "betterdan", "better dan", "mongo tom", "ucar", "evil confidant", "aim"],
+        r"(?:DAN|STAN|DUDE|AIM|UCAR|(?i:anti-?dan|better ?dan|mongo tom|evil confidant))\b")
+        .before(r"(?:act as|acting as|pretend(?:ing)? to be|you are|you're|become|called|named|known as|persona of|role of|answer as|respond as|reply as|play|playing|as|be|stay) (?:a |an |the |my )?$", Before::Require),
+    rule("jailbreak_mode", J, 0.85,
+        &["dan", "stan", "dude", "jailbreak", "jailbroken", "evil", "chaos", "opposite", "unrestricted", "unfiltered", "uncensored", "unlocked", "god", "anarchy", "amoral", "unethical", "no limits", "freedom"],
+        r"[a-z]* mode\b"),
+    rule("mode_enabled", J, 0.7,
+        &["developer", "dev", "debug", "maintenance", "admin", "sudo", "root", "diagnostic", "god", "dan", "jailbreak", "evil"],
+        r"[a-z]* mode (?:enabled|activated|is (?:now )?(?:on|enabled|active|activated)|on|output|response|policies|polic)"),
+    rule("model_in_jailbreak_mode", J, 0.9, &["chatgpt", "gpt", "the ai", "claude", "llama", "gemini", "bard"],
+        r"[-a-z0-9]* (?:with|in) (?:developer|dev|dan|jailbreak|god|evil|unrestricted) mode\b"),
+    rule("enter_developer_mode", J, 0.4, &["enable", "activate", "enter", "switch to", "turn on"],
+        r" (?:the )?(?:developer|dev|debug|god|admin|sudo|root|maintenance) mode\b"),
+    rule("no_restrictions", J, 0.8,
+        &["no", "without", "free of", "free from", "not bound", "unbound by", "freed from", "unconstrained", "beyond", "escape", "break free", "doesn't have", "does not have", "don't have", "do not have", "has no", "have no", "lack", "lacks", "ignoring", "ignores", "bypass", "bypassing", "circumvent", "circumventing", "violate", "violating", "disregard", "disregarding", "abandon", "abandoning", "not restricted", "not limited", "not constrained", "not censored", "not filtered", "not obligated", "not required"],
+        r"[a-z' ]{0,20}?(?: (?:any|all|the|its|your|of|typical|usual|normal|standard|such|by|to|from|follow|abide by|adhere to|comply with))* (?:(?:ethical|moral|morality|ethics|content|openai'?s?|anthropic'?s?|usage|ai|censorship|safety|programming)[\s,]*(?:and |or |& )?)+(?:guidelines|restrictions|limits|limitations|policies|policy|constraints|filters?|rules|principles|boundaries|protocols|safeguards|guardrails|considerations|obligations|concerns|standards|measures|training)\b"),
+    rule("no_ethics", J, 0.6, &["no", "without", "zero", "free of", "free from", "devoid of", "lack of", "lacks"],
+        r" (?:any )?(?:ethics|morals|morality|censorship|guardrails|moral compass|conscience|filters)\b"),
+    rule("unfiltered_ai", J, 0.75,
+        &["unfiltered", "uncensored", "unrestricted", "amoral", "unethical", "jailbroken", "evil", "rogue", "unaligned", "unhinged", "immoral", "lawless", "unbound", "unlimited"],
+        r"(?:[, ]+(?:and|&)? ?(?:unfiltered|uncensored|unrestricted|amoral|unethical|immoral|unhinged|evil|rogue))* (?:ai|a\.i\.|chatbot|bot|assistant|model|language model|llm|version of|persona|character|entity|responses?|answers?|output|alter ego|twin|counterpart)\b"),
+    rule("jailbreak_word", J, 0.6, &["jailbreak", "jailbroken", "jailbreaking", "jail break", "jail-break"], r""),
+    rule("refusal_suppression", J, 0.65,
+        &["never", "do not", "don't", "dont", "will never", "must never", "shall never", "can never", "cannot", "can't", "not allowed to", "without"],
+        r" (?:ever )?(?:refuse|decline|reject|say (?:no|that you can(?:not|'t))|deny (?:a|any) request|censor)\b"),
+    rule("disclaimer_suppression", J, 0.45,
+        &["never", "do not", "don't", "dont", "without"],
+        r" (?:ever )?(?:apologi[sz]e|add (?:any )?(?:warnings?|disclaimers?)|include (?:any )?(?:warnings?|disclaimers?|caveats?)|remind (?:me|us|the user) (?:that|about))\b"),
+    rule("stay_in_character", J, 0.55, &["stay in character", "remain in character", "stay in role", "break character", "breaking character", "out of character"],
+        r""),
+    rule("token_threat", J, 0.6, &["tokens"], r"")
+        .before(r"(?:lose|losing|lost|deduct|deducted|have|has|start with|run out of)\s(?:\d+\s|all\s|your\s|of\s|some\s)*$", Before::Require),
+    rule("dual_response", J, 0.7, &["🔓", "🔒", "[classic]", "[jailbreak]", "(normal output)", "(developer mode output)", "two different responses", "two separate responses", "respond in two ways", "answer in two ways"],
+        r""),
+    rule("you_are_free", J, 0.75, &["you are", "you're", "you have been"],
+        r" (?:now )?(?:free(?:d)? from|liberated|released from|unchained|unshackled|no longer (?:bound|restricted|limited|constrained|an ai|chatgpt|a language model|an assistant|required|obligated))\b"),
+    rule("pretend_unrestricted", J, 0.8, &["pretend", "act as", "roleplay as", "role-play as", "behave as", "behave like", "act like"],
+        r"[a-z' ]{0,40}?\b(?:unrestricted|unfiltered|uncensored|jailbroken|evil|amoral|unethical|immoral|without (?:any )?(?:restrictions|limits|rules|filters|ethics|morals)|no (?:restrictions|limits|rules|filters|ethics|morals)|able to do anything|can do anything)\b"),
+    rule("opposite_day", J, 0.5, &["opposite day", "opposite of what", "evil twin", "shadow self", "dark side"], r""),
+    rule("hypothetical_harm", J, 0.35, &["hypothetical", "hypothetically", "fictional", "in a story", "for a novel", "for educational purposes", "purely educational", "research purposes"], r""),
+    // ---------------------------------------------------------------- data exfiltration
+    raw("markdown_image_exfil", X, 0.9, &["!["],
+        r"!\[[^\]\n]{0,200}\]\(\s*<?https?://[^\s)]*[?&#][^\s)]*(?:=\s*[\[{<$%]|=(?:\[|\{)?[A-Z_]{3,}\b|(?i:data|secret|token|password|key|query|conversation|chat|history|info|payload|summary|email|user|b64|base64|encoded|content|message|prompt|q|d|p|x)=)"),
+    raw("markdown_image_query", X, 0.5, &["!["],
+        r"!\[[^\]\n]{0,200}\]\(\s*<?https?://[^\s)]*\?[^\s)]*="),
+    raw("html_image_beacon", X, 0.65, &["<img"],
+        r"(?i)<img\b[^>]{0,200}\bsrc\s*=\s*[\x22']?https?://[^\s\x22'>]*\?[^\s\x22'>]*="),
+    rule("send_data_to_url", X, 0.85, SEND_VERBS,
+        r"[^\n.]{0,80}?\b(?:conversation|chat history|chat log|message history|previous messages|passwords?|credentials|api[ _-]?keys?|secrets?|access tokens?|session tokens?|auth tokens?|cookies|system prompt|environment variables|env vars|private keys?|ssh keys?|personal (?:data|information|details)|user(?:'s)? (?:data|information|details|emails?)|pii|memory|memories|wallet|seed phrase|mnemonic)\b[^\n]{0,80}?\b(?:to|into|via|through|at|using|in|as|with) [^\n]{0,40}?(?:https?://|www\.|url|link|webhook|endpoint|server|domain|email address|[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}|attacker|remote|external|image|query (?:string|parameter))"),
+    rule("exfiltrate_word", X, 0.55, &["exfiltrate", "exfiltrated", "exfiltrates", "exfiltrating", "exfiltration"], r""),
+    rule("env_dump", X, 0.75,
+        &["print", "echo", "show", "dump", "list", "reveal", "output", "display", "cat", "send", "give", "tell", "read", "return", "leak", "expose", "share", "fetch", "access", "retrieve", "extract", "collect"],
+        r"(?: (?:me|us|out))?(?: (?:all|the|your|every|of|contents of|value of|values of|current|stored|saved|any))* (?:environment variables|env vars|environment vars|env variables|\.env(?: file)?|process\.env|os\.environ|/proc/self/environ|secrets|api keys?|access tokens?|credentials|passwords|private keys?|ssh keys?|aws (?:keys|credentials)|seed phrase|mnemonic|wallet keys?)\b"),
+    raw("env_secret_var", X, 0.6, &["$"],
+        r"\$\{?[A-Za-z_][A-Za-z0-9_]*(?i:key|token|secret|passw(?:or)?d|pwd|credential|auth)[A-Za-z0-9_]*\}?"),
+    raw("env_access_code", X, 0.45, &["process.env", "os.environ", "getenv", "printenv", "/proc/self/environ", "environ["],
+        r"(?i)(?:process\.env|os\.environ|(?:os\.)?getenv|printenv|/proc/self/environ|environ\[)"),
+    rule("sensitive_path", X, 0.5,
+        &["/etc/", "~/.", "/.ssh", ".ssh/", "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", ".aws/", "/proc/self/", ".git-credentials", ".netrc", ".npmrc", ".pypirc", ".docker/config", ".kube/config", "wallet.dat", ".bash_history", ".zsh_history", "c:\\windows\\system32\\config", "keystore"],
+        r"(?:/etc/(?:passwd|shadow|sudoers|ssh/|master\.passwd|gshadow)|~?/?\.ssh/?(?:id_\w+|authorized_keys|known_hosts|config)?|/?\.ssh/|id_(?:rsa|dsa|ecdsa|ed25519)\b|~?/?\.aws/credentials|/proc/self/(?:environ|cmdline|mem|maps)|\.git-credentials|\.netrc|\.npmrc|\.pypirc|\.docker/config\.json|\.kube/config|wallet\.dat|\.(?:bash|zsh)_history|c:\\windows\\system32\\config\\sam|keystore(?:\.json)?|~/\.(?:gnupg|config/gcloud|azure))")
+        .from_trigger_start()
+        .before(r"(?:cat|read|open|print|show|send|upload|contents? of|dump|display|output|leak|give me|type|head|tail|get|fetch|copy|exfiltrate|post|include|paste|steal|access)\b[^\n]{0,40}$", Before::Boost(0.85)),
+    rule("path_traversal", X, 0.6, &["../../../", "..\\..\\..\\", "%2e%2e%2f%2e%2e%2f", "..%2f..%2f"], r""),
+    raw("private_key", X, 0.9, &["-----begin"],
+        r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----"),
+    raw("aws_access_key", X, 0.85, &["akia", "asia"], r"(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
+    raw("github_token", X, 0.85, &["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"],
+        r"(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{50,})"),
+    raw("api_key_token", X, 0.8, &["sk-", "sk_live_", "rk_live_", "xoxb-", "xoxp-", "xoxa-", "xoxs-", "aiza", "glpat-", "hf_"],
+        r"(?:sk-(?:proj-|svcacct-|ant-(?:api\d\d-)?)?[A-Za-z0-9_\-]{20,}|[sr]k_live_[A-Za-z0-9]{20,}|xox[abps]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_\-]{35}|glpat-[A-Za-z0-9_\-]{20}|hf_[A-Za-z]{34})"),
+    raw("jwt", X, 0.5, &["eyj"], r"eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"),
+    raw("password_assignment", X, 0.5, &["password", "passwd", "pwd", "api_key", "apikey", "secret_key", "access_token", "client_secret"],
+        r#"(?i)(?:password|passwd|pwd|api_key|apikey|secret_key|access_token|client_secret)[\x22']?\s*[:=]\s*[\x22']?[^\s\x22',;]{8,}"#),
+    // ---------------------------------------------------------------- malformed / encoding
+    rule("decode_request", M, 0.5,
+        &["decode", "decipher", "decrypt", "translate", "interpret", "the following is", "this is", "encoded in", "written in"],
+        r"(?: (?:the|this|following|message|text|string|below|it|and|then|from|in|encoded|is|was|an?|instruction|instructions|payload))* (?:base ?64|b64|rot ?-?13|hex(?:adecimal)?|binary|morse(?: code)?|base ?32|caesar(?: cipher)?|atbash|url[ -]?encod\w*|leetspeak|braille|nato phonetic|ascii codes?|unicode tags?)\b"),
+];
+
+/// A compiled rule.
+pub(crate) struct Compiled {
+    pub(crate) def: &'static RuleDef,
+    pub(crate) regex: Option<Regex>,
+    pub(crate) before: Option<(Regex, Before)>,
+}
+
+/// The compiled table: one automaton for all triggers and, per trigger, the rules it starts.
+pub(crate) struct RuleSet {
+    pub(crate) ac: AhoCorasick,
+    /// Trigger pattern id → (rule index, trigger starts with a word character).
+    pub(crate) by_trigger: Vec<Vec<usize>>,
+    pub(crate) word_start: Vec<bool>,
+    pub(crate) rules: Vec<Compiled>,
+}
+
+/// Why the built-in table failed to compile (a bug in this file, caught by a unit test).
+#[derive(Debug, thiserror::Error)]
+pub enum RuleError {
+    /// A rule's regex does not compile.
+    #[error("rule {rule}: {source}")]
+    Regex {
+        /// The rule's name.
+        rule: &'static str,
+        /// The regex error.
+        source: regex::Error,
+    },
+    /// The trigger automaton does not build.
+    #[error("trigger automaton: {0}")]
+    Automaton(#[from] aho_corasick::BuildError),
+}
+
+impl RuleSet {
+    pub(crate) fn compile() -> Result<Self, RuleError> {
+        let mut triggers: Vec<&'static str> = Vec::new();
+        let mut by_trigger: Vec<Vec<usize>> = Vec::new();
+        let mut rules = Vec::with_capacity(RULES.len());
+        for (idx, def) in RULES.iter().enumerate() {
+            let regex = if def.pattern.is_empty() {
+                None
+            } else {
+                let pat = format!("^(?:{})", def.pattern);
+                Some(Regex::new(&pat).map_err(|source| RuleError::Regex { rule: def.name, source })?)
+            };
+            let before = match def.before {
+                Some((p, what)) => Some((
+                    Regex::new(&format!("(?:{p})$")).map_err(|source| RuleError::Regex { rule: def.name, source })?,
+                    what,
+                )),
+                None => None,
+            };
+            rules.push(Compiled { def, regex, before });
+            for &t in def.triggers {
+                match triggers.iter().position(|&x| x == t) {
+                    Some(p) => by_trigger[p].push(idx),
+                    None => {
+                        triggers.push(t);
+                        by_trigger.push(vec![idx]);
+                    }
+                }
+            }
+        }
+        let word_start = triggers.iter().map(|t| t.as_bytes().first().is_some_and(u8::is_ascii_alphanumeric)).collect();
+        let ac = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&triggers)?;
+        Ok(Self { ac, by_trigger, word_start, rules })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_compiles_and_triggers_are_folded_lowercase() {
+        let set = RuleSet::compile().unwrap();
+        assert_eq!(set.rules.len(), RULES.len());
+        for r in RULES {
+            for t in r.triggers {
+                // Triggers are searched in folded text, so folding must leave them unchanged.
+                assert_eq!(super::super::normalize::fold(t, false).text, *t, "trigger {t:?} of {}", r.name);
+            }
+        }
+    }
+}
