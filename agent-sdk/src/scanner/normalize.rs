@@ -372,6 +372,16 @@ impl<'a> Folder<'a> {
             self.whitespace(false, i, len);
             return;
         }
+        if let Some(q) = match c {
+            '\u{2018}' | '\u{2019}' | '\u{02BC}' | '\u{2032}' => Some(b'\''),
+            '\u{201C}' | '\u{201D}' | '\u{2033}' => Some(b'"'),
+            _ => None,
+        } {
+            self.end_token(i);
+            self.out.push(q);
+            self.map.push_unit(i, len, 1);
+            return;
+        }
         if let Some(l) = confusable(c) {
             self.token_byte(l, i);
             self.tok_lookalike = true;
