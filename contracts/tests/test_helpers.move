@@ -11,7 +11,8 @@ module aether_addr::test_helpers {
     use aptos_framework::account;
     use aptos_framework::aptos_coin::{Self, AptosCoin};
     use aptos_framework::chain_id;
-    use aptos_framework::coin;
+    use aptos_framework::coin::{Self, MintCapability};
+    use aptos_framework::primary_fungible_store;
     use aptos_framework::timestamp;
 
     use aether_addr::agent_card;
@@ -24,6 +25,11 @@ module aether_addr::test_helpers {
     const START_TIME_SECS: u64 = 1700000000;
     /// Octas in one APT.
     const APT: u64 = 100000000;
+
+    /// The APT mint capability `setup` keeps at `@aptos_framework` for `fund`.
+    struct TestMintCap has key {
+        cap: MintCapability<AptosCoin>,
+    }
 
     public fun chain(): u8 { CHAIN_ID }
 
@@ -38,9 +44,8 @@ module aether_addr::test_helpers {
         timestamp::update_global_time_for_test_secs(START_TIME_SECS);
         chain_id::initialize_for_test(aptos_framework, CHAIN_ID);
         let (burn_cap, mint_cap) = aptos_coin::initialize_for_test(aptos_framework);
-        // `aptos_coin::mint` uses the copy of the mint capability kept at @aptos_framework.
         coin::destroy_burn_cap(burn_cap);
-        coin::destroy_mint_cap(mint_cap);
+        move_to(aptos_framework, TestMintCap { cap: mint_cap });
 
         account::create_account_for_test(signer::address_of(aether));
         agent_card::init_module_for_test(aether);
@@ -48,11 +53,17 @@ module aether_addr::test_helpers {
         validation_oracle::init_module_for_test(aether);
     }
 
-    /// Creates `addr`'s account if needed, registers it for APT and mints `amount` octas to it.
-    public fun fund(addr: address, amount: u64) {
-        let account_signer = account::create_account_for_test(addr);
-        coin::register<AptosCoin>(&account_signer);
-        aptos_coin::mint(&account::create_signer_for_test(@aptos_framework), addr, amount);
+    /// Creates `addr`'s account if needed and mints `amount` octas into its primary APT fungible
+    /// store. The unit-test genesis enables the default features, among them
+    /// `OPERATIONS_DEFAULT_TO_FA_APT_STORE`: `aptos_account::transfer` then moves APT between
+    /// primary fungible stores only, so APT minted into a legacy `CoinStore` (what
+    /// `coin::register` + `aptos_coin::mint` can produce) could not be spent by the modules.
+    /// `coin::balance` counts both kinds of balance.
+    public fun fund(addr: address, amount: u64) acquires TestMintCap {
+        account::create_account_for_test(addr);
+        let cap = &borrow_global<TestMintCap>(@aptos_framework).cap;
+        let apt = coin::coin_to_fungible_asset(coin::mint<AptosCoin>(amount, cap));
+        primary_fungible_store::deposit(addr, apt);
     }
 
     public fun balance(addr: address): u64 {
