@@ -1,0 +1,245 @@
+//! Golden tests: exact bytes of frames for fixed inputs, including the reference vectors of
+//! `m2m-wire.md`. A change in these bytes is a protocol break.
+
+use aether_agent::wire::routing::{
+    FinishReason, RequestHeader, ResponseHeader, Role, RoutingHeader,
+};
+use aether_agent::wire::{
+    self, AetherFrame, Algorithm, EncodeOptions, Format, FrameOptions, Limits, Schema, V1Frame,
+};
+
+fn hex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+fn to_hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+const V1_IN: &[u8] = br#"{"model":"gpt-4o","messages":[{"role":"user","content":"Hi"}]}"#;
+const V1_HEX: &str = "234d324d7c317c2200010000000000000000000000000000000000066770742d346f0101020ad7a33b3e0000006e6055a47b226d6f64656c223a226770742d346f222c226d65737361676573223a5b7b22726f6c65223a2275736572222c22636f6e74656e74223a224869227d5d7d";
+const V2_IN: &[u8] = br#"{"model":"gpt-4o","messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"What is the capital of France?"}],"temperature":0.7,"max_tokens":100}"#;
+const V3_IN: &[u8] = br#"{"id":"chatcmpl-1","object":"chat.completion","model":"gpt-4o","choices":[{"index":0,"message":{"role":"assistant","content":"Hello"},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":1,"total_tokens":6}}"#;
+
+#[test]
+fn reference_vector_1_decodes_exactly() {
+    let frame = V1Frame::decode(&hex(V1_HEX)).unwrap();
+    assert_eq!(frame.payload(), V1_IN);
+    assert_eq!(frame.schema, Schema::Request);
+    let routing = frame.routing().unwrap();
+    assert_eq!(
+        routing.header,
+        RoutingHeader::Request(RequestHeader {
+            model: "gpt-4o".into(),
+            message_count: 1,
+            roles: vec![Role::User],
+            content_hint: 2,
+            max_tokens: None,
+            cost_usd: Some(0.005),
+        })
+    );
+}
+
+#[test]
+fn reference_vector_1_encodes_byte_for_byte() {
+    let mut out = Vec::new();
+    V1Frame::from_json(V1_IN, FrameOptions::default())
+        .unwrap()
+        .encode(&mut out);
+    assert_eq!(to_hex(&out), V1_HEX);
+    assert_eq!(
+        wire::compress(V1_IN, Algorithm::M2m, &EncodeOptions::default()).unwrap(),
+        hex(V1_HEX)
+    );
+}
+
+#[test]
+fn reference_vector_2_header_bytes() {
+    assert_eq!(V2_IN.len(), 184);
+    let out = wire::compress(V2_IN, Algorithm::M2m, &EncodeOptions::default()).unwrap();
+    assert_eq!(&out[..7], b"#M2M|1|");
+    assert_eq!(
+        to_hex(&out[7..27]),
+        "2300010041100001000000000000000000000000"
+    );
+    assert_eq!(to_hex(&out[27..42]), "066770742d346f02043a64d6a8873a");
+    let payload_len = u32::from_le_bytes(out[42..46].try_into().unwrap());
+    assert_eq!(payload_len as usize, out.len() - 50);
+    assert_eq!(
+        u32::from_le_bytes(out[46..50].try_into().unwrap()),
+        0xd975_7b1f
+    );
+    // Same Brotli settings as the reference (quality 5, window 22): 139 bytes, 189 in all.
+    assert_eq!((payload_len, out.len()), (139, 189));
+    assert_eq!(
+        wire::decompress(&out, &Limits::default(), None).unwrap(),
+        V2_IN
+    );
+}
+
+#[test]
+fn reference_vector_3_header_bytes() {
+    assert_eq!(V3_IN.len(), 226);
+    let out = wire::compress(V3_IN, Algorithm::M2m, &EncodeOptions::default()).unwrap();
+    assert_eq!(
+        to_hex(&out[7..27]),
+        "2d00020088000001000000000000000000000000"
+    );
+    assert_eq!(
+        to_hex(&out[27..52]),
+        "0a63686174636d706c2d31066770742d346f00050161bebc37"
+    );
+    assert_eq!(
+        u32::from_le_bytes(out[56..60].try_into().unwrap()),
+        0x0a31_0b4b
+    );
+    let frame = V1Frame::decode(&out).unwrap();
+    assert_eq!(frame.payload(), V3_IN);
+    let RoutingHeader::Response(h) = frame.routing().unwrap().header else {
+        panic!("layout")
+    };
+    assert_eq!(
+        h,
+        ResponseHeader {
+            id: "chatcmpl-1".into(),
+            model: "gpt-4o".into(),
+            finish_reason: FinishReason::Stop,
+            prompt_tokens: 5,
+            completion_tokens: 1,
+            cached_tokens: None,
+            reasoning_tokens: None,
+            cost_usd: Some(f32::from_le_bytes([0x61, 0xbe, 0xbc, 0x37])),
+        }
+    );
+}
+
+#[test]
+fn text_form_is_prefix_plus_base64_of_binary() {
+    let out = wire::compress(V1_IN, Algorithm::M2mText, &EncodeOptions::default()).unwrap();
+    use base64::Engine as _;
+    let expected = base64::engine::general_purpose::STANDARD.encode(&hex(V1_HEX)[7..]);
+    assert_eq!(out, [b"#M2M|1|".as_slice(), expected.as_bytes()].concat());
+    assert_eq!(wire::detect(&out), Format::M2mV1Text);
+    assert_eq!(
+        wire::decompress(&out, &Limits::default(), None).unwrap(),
+        V1_IN
+    );
+}
+
+#[test]
+fn hmac_mode_golden_and_verified() {
+    let key = [0x42u8; 32];
+    let opts = EncodeOptions {
+        hmac_key: Some(key.to_vec()),
+        ..Default::default()
+    };
+    let out = wire::compress(V1_IN, Algorithm::M2m, &opts).unwrap();
+    // Security byte 01, then the plain frame, then the tag over everything after the prefix.
+    let mut plain = hex(V1_HEX);
+    plain[10] = 0x01;
+    assert_eq!(&out[..plain.len()], &plain[..]);
+    assert_eq!(
+        to_hex(&out[plain.len()..]),
+        "f68418f2ce190619a2c4ccf635f0e9e9c0651a3bbbc6627037da630e16bc6672",
+        "tag cross-checked with Python hmac.new(key, frame[7:], sha256)"
+    );
+    assert_eq!(
+        wire::decompress(&out, &Limits::default(), Some(&key)).unwrap(),
+        V1_IN
+    );
+    assert!(matches!(
+        wire::decompress(&out, &Limits::default(), None),
+        Err(wire::DecodeError::SecurityMode { mode: 1, .. })
+    ));
+    assert_eq!(
+        wire::decompress(&out, &Limits::default(), Some(&[0x43u8; 32])),
+        Err(wire::DecodeError::BadMac)
+    );
+}
+
+#[test]
+fn reference_defects_are_fixed() {
+    // max_tokens: null must not set flag 6 (the reference sets it and writes no varint).
+    let j = br#"{"model":"m","messages":[],"max_tokens":null}"#;
+    let out = wire::compress(j, Algorithm::M2m, &EncodeOptions::default()).unwrap();
+    let flags = u16::from_le_bytes([out[11], out[12]]);
+    assert_eq!(flags & (1 << 6), 0);
+    // Unknown roles keep a slot: roles match the message count.
+    let j = br#"{"model":"m","messages":[{"role":"function","content":"a"},{"role":"x"},{"role":"user"},{"role":"assistant"},{"role":"system"}]}"#;
+    let f = V1Frame::from_json(j, FrameOptions::default()).unwrap();
+    let RoutingHeader::Request(h) = f.routing().unwrap().header else {
+        panic!()
+    };
+    assert_eq!(
+        h.roles,
+        vec![
+            Role::Tool,
+            Role::User,
+            Role::User,
+            Role::Assistant,
+            Role::System
+        ]
+    );
+    assert_eq!(h.message_count, 5);
+    // A 300-byte model name is cut to 255 bytes at a char boundary, not overflowed.
+    let model = "é".repeat(150);
+    let j = format!(r#"{{"model":"{model}","messages":[]}}"#);
+    let f = V1Frame::from_json(j.as_bytes(), FrameOptions::default()).unwrap();
+    assert_eq!(f.variable_header()[0], 254);
+    let RoutingHeader::Request(h) = f.routing().unwrap().header else {
+        panic!()
+    };
+    assert_eq!(h.model, "é".repeat(127));
+    assert_eq!(
+        V1Frame::decode(&{
+            let mut o = Vec::new();
+            f.encode(&mut o);
+            o
+        })
+        .unwrap()
+        .payload(),
+        j.as_bytes()
+    );
+}
+
+#[test]
+fn aether_frame_golden() {
+    let mut out = Vec::new();
+    AetherFrame::from_json(V1_IN, FrameOptions::default())
+        .unwrap()
+        .encode(&mut out);
+    // #M2A| v1 | schema 01 | codec 01 (zstd+dict) | flags 00 | routing_len 0e | routing header
+    // (same bytes as M2M v1) | original_len 3e (62) | crc32 | zstd payload without magic.
+    assert_eq!(&out[..5], b"#M2A|");
+    assert_eq!(to_hex(&out[5..10]), "100101000e");
+    assert_eq!(to_hex(&out[10..24]), "066770742d346f0101020ad7a33b");
+    assert_eq!(to_hex(&out[24..29]), "3e6e6055a4");
+    // Cross-checked: magic 28b52ffd + bytes 29.. decompress with `zstd -d -D dict/aether-llm-v1.zdict`.
+    assert_eq!(
+        to_hex(&out),
+        "234d32417c100101000e066770742d346f0101020ad7a33b3e6e6055a40000950000304869227d5d7d023c98f544505799a20002"
+    );
+    assert_eq!(AetherFrame::decode(&out).unwrap().payload(), V1_IN);
+}
+
+#[test]
+fn token_count_extension_is_readable_by_v1_layout() {
+    let opts = FrameOptions {
+        count_tokens: true,
+        ..Default::default()
+    };
+    let f = V1Frame::from_json(V2_IN, opts).unwrap();
+    let r = f.routing().unwrap();
+    let tc = r.token_count.unwrap();
+    assert_eq!(tc.tokenizer, aether_agent::wire::tokens::Tokenizer::O200k);
+    // "You are a helpful assistant." + "What is the capital of France?" = 6 + 7 tokens.
+    assert_eq!(tc.tokens, 13);
+    // The v1 routing header bytes are unchanged except the cost; the record follows them.
+    let mut out = Vec::new();
+    f.encode(&mut out);
+    assert_eq!(out[14] & 0b10, 0b10, "extensions bit");
+    assert_eq!(V1Frame::decode(&out).unwrap().payload(), V2_IN);
+}
