@@ -1,0 +1,2 @@
+//! Placeholder for the throughput benchmark (see README).
+fn main() {}

@@ -1,0 +1,113 @@
+//! The node through `aptos-sdk`: ledger info, faucet, transfers (coin and fungible-asset entry
+//! points), balances, sequence numbers, failed transactions, paging.
+mod common;
+
+use aptos_sdk::account::Ed25519Account;
+use aptos_sdk::transaction::{EntryFunction, InputEntryFunctionData};
+use aptos_sdk::types::AccountAddress;
+use aptos_sdk::AptosError;
+
+const APT: u64 = 100_000_000;
+
+#[tokio::test]
+async fn faucet_transfer_and_balances_through_the_sdk() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = common::start(dir.path()).await;
+    let aptos = common::client(&h);
+
+    let info = aptos.ledger_info().await.unwrap();
+    assert_eq!(info.chain_id, 4);
+    assert_eq!(aptos.ensure_chain_id().await.unwrap().id(), 4);
+
+    let alice = aptos.create_funded_account(10 * APT).await.unwrap();
+    let bob = Ed25519Account::generate();
+    assert_eq!(aptos.get_balance(alice.address()).await.unwrap(), 10 * APT);
+    assert!(!aptos.account_exists(bob.address()).await.unwrap());
+
+    // 0x1::aptos_account::transfer
+    let done = aptos.transfer_apt(&alice, bob.address(), 3 * APT).await.unwrap();
+    let gas_used: u64 = done.data["gas_used"].as_str().unwrap().parse().unwrap();
+    let price: u64 = done.data["gas_unit_price"].as_str().unwrap().parse().unwrap();
+    assert_eq!(done.data["success"], true);
+    assert_eq!(aptos.get_balance(bob.address()).await.unwrap(), 3 * APT);
+    assert_eq!(
+        aptos.get_balance(alice.address()).await.unwrap(),
+        7 * APT - gas_used * price
+    );
+    assert_eq!(aptos.get_sequence_number(alice.address()).await.unwrap(), 1);
+    assert!(aptos.account_exists(bob.address()).await.unwrap());
+
+    // 0x1::primary_fungible_store::transfer with APT metadata 0xa (the x402 `exact` payload).
+    let before = aptos.get_balance(bob.address()).await.unwrap();
+    let fa = aptos
+        .transfer_fungible_asset(&alice, AccountAddress::from_hex("0xa").unwrap(), bob.address(), 12_345)
+        .await
+        .unwrap();
+    assert_eq!(fa.data["payload"]["function"], "0x1::primary_fungible_store::transfer");
+    assert_eq!(aptos.get_balance(bob.address()).await.unwrap(), before + 12_345);
+    let fa_balance = aptos
+        .view(
+            "0x1::primary_fungible_store::balance",
+            vec!["0x1::fungible_asset::Metadata".into()],
+            vec![bob.address().to_string().into(), "0xa".into()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(fa_balance[0], (before + 12_345).to_string());
+
+    // A transfer above the balance is committed as failed, with gas charged.
+    let alice_before = aptos.get_balance(alice.address()).await.unwrap();
+    let err = aptos
+        .transfer_apt(&alice, bob.address(), 1_000 * APT)
+        .await
+        .unwrap_err();
+    match err {
+        AptosError::ExecutionFailed { vm_status } => assert!(
+            vm_status.starts_with("Move abort in 0x1::fungible_asset: EINSUFFICIENT_BALANCE(0x10004)"),
+            "{vm_status}"
+        ),
+        other => panic!("expected a failed transaction, got {other:?}"),
+    }
+    assert!(aptos.get_balance(alice.address()).await.unwrap() < alice_before);
+    assert_eq!(aptos.get_sequence_number(alice.address()).await.unwrap(), 3);
+
+    // An unknown function fails the way a node fails it.
+    let payload = EntryFunction::new(
+        aptos_sdk::types::MoveModuleId::from_str_strict("0x1::aptos_account").unwrap(),
+        "no_such_function",
+        vec![],
+        vec![],
+    );
+    let err = aptos
+        .sign_submit_and_wait(&alice, payload.into(), None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, AptosError::ExecutionFailed { vm_status } if vm_status.contains("FUNCTION_RESOLUTION_FAILURE")),
+        "{err:?}"
+    );
+
+    // Simulation reports gas without committing.
+    let payload = InputEntryFunctionData::transfer_apt(bob.address(), 1).unwrap();
+    let version_before = aptos.ledger_info().await.unwrap().version().unwrap();
+    let sim = aptos.simulate(&alice, payload).await.unwrap();
+    assert!(sim.success(), "{sim:?}");
+    assert!(sim.gas_used() > 0);
+    assert_eq!(aptos.ledger_info().await.unwrap().version().unwrap(), version_before);
+
+    // Paging: ascending versions, genesis first.
+    let page = aptos.fullnode().get_transactions(Some(0), Some(2)).await.unwrap();
+    assert_eq!(page.data.len(), 2);
+    assert_eq!(page.data[0]["type"], "genesis_transaction");
+    assert_eq!(page.data[1]["version"], "1");
+    assert!(page.ledger_version.is_some());
+    let mine = aptos
+        .fullnode()
+        .get_account_transactions(alice.address(), None, Some(100))
+        .await
+        .unwrap();
+    assert_eq!(mine.data.len(), 4);
+    assert_eq!(mine.data[2]["success"], false);
+
+    h.shutdown().await;
+}
