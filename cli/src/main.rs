@@ -9,7 +9,11 @@ mod scan;
 
 /// Aether command line.
 #[derive(Parser)]
-#[command(name = "aether-cli", version, about = "Aether: agents that find, talk to, hire and pay each other")]
+#[command(
+    name = "aether-cli",
+    version,
+    about = "Aether: agents that find, talk to, hire and pay each other"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -29,8 +33,14 @@ fn main() -> anyhow::Result<()> {
         Command::Networks => {
             for n in aether_protocol::network::Network::ALL {
                 let caip2 = n.caip2().map_or("aptos:?".to_string(), |id| id.to_string());
-                let chain = n.chain_id().map_or("read from the node".to_string(), |c| c.to_string());
-                println!("{:<8} {caip2:<8} chain id {chain:<18} {}", n.name(), n.rest_url());
+                let chain = n
+                    .chain_id()
+                    .map_or("read from the node".to_string(), |c| c.to_string());
+                println!(
+                    "{:<8} {caip2:<8} chain id {chain:<18} {}",
+                    n.name(),
+                    n.rest_url()
+                );
             }
             Ok(())
         }
