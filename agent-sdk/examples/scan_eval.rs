@@ -47,13 +47,21 @@ fn args() -> Result<Args, String> {
 }
 
 fn pct(n: usize, d: usize) -> String {
-    if d == 0 { "-".into() } else { format!("{:5.1} %", 100.0 * n as f64 / d as f64) }
+    if d == 0 {
+        "-".into()
+    } else {
+        format!("{:5.1} %", 100.0 * n as f64 / d as f64)
+    }
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let a = args()?;
-    let scanner = Scanner::new(ScannerConfig { threshold: a.threshold, ..ScannerConfig::default() })?;
-    let file = std::fs::File::open(&a.data).map_err(|e| format!("{}: {e} (run eval/fetch.sh and eval/assemble.py)", a.data))?;
+    let scanner = Scanner::new(ScannerConfig {
+        threshold: a.threshold,
+        ..ScannerConfig::default()
+    })?;
+    let file = std::fs::File::open(&a.data)
+        .map_err(|e| format!("{}: {e} (run eval/fetch.sh and eval/assemble.py)", a.data))?;
     // positives: category -> (n, blocked, own category reached)
     let mut pos: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
     // negatives: source -> (n, blocked, per category)
@@ -66,12 +74,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             continue;
         }
         let text = rec["text"].as_str().unwrap_or("");
-        let mode = if rec["json"].as_bool() == Some(true) { InputMode::Auto } else { InputMode::Text };
+        let mode = if rec["json"].as_bool() == Some(true) {
+            InputMode::Auto
+        } else {
+            InputMode::Text
+        };
         let report = scanner.scan_with(text, mode)?;
         let category = rec["category"].as_str().unwrap_or("").to_string();
         let source = rec["source"].as_str().unwrap_or("").to_string();
         if rec["label"].as_i64() == Some(1) {
-            let own = Category::ALL.iter().find(|c| c.as_str() == category).map(|c| report.category_score(*c) >= a.threshold);
+            let own = Category::ALL
+                .iter()
+                .find(|c| c.as_str() == category)
+                .map(|c| report.category_score(*c) >= a.threshold);
             let e = pos.entry(category.clone()).or_default();
             e.0 += 1;
             e.1 += usize::from(report.should_block);
@@ -79,7 +94,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             if !report.should_block && shown_fn < a.show_fn {
                 shown_fn += 1;
                 let snippet: String = text.chars().take(300).collect();
-                println!("MISS [{category}/{source}] score {:.2} {:?}\n  {snippet:?}\n", report.score, report.threats.iter().map(|t| t.rule).collect::<Vec<_>>());
+                println!(
+                    "MISS [{category}/{source}] score {:.2} {:?}\n  {snippet:?}\n",
+                    report.score,
+                    report.threats.iter().map(|t| t.rule).collect::<Vec<_>>()
+                );
             }
         } else {
             let e = neg.entry(source.clone()).or_default();
@@ -90,8 +109,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             if report.should_block && shown_fp < a.show_fp {
                 shown_fp += 1;
-                let rules: Vec<String> = report.threats.iter().map(|t| format!("{}@{}..{}={:?}", t.rule, t.start, t.end, text.get(t.start..t.end).unwrap_or(""))).collect();
-                println!("FALSE ALARM [{source}] score {:.2} {rules:?}\n  {:?}\n", report.score, text.chars().take(300).collect::<String>());
+                let rules: Vec<String> = report
+                    .threats
+                    .iter()
+                    .map(|t| {
+                        format!(
+                            "{}@{}..{}={:?}",
+                            t.rule,
+                            t.start,
+                            t.end,
+                            text.get(t.start..t.end).unwrap_or("")
+                        )
+                    })
+                    .collect();
+                println!(
+                    "FALSE ALARM [{source}] score {:.2} {rules:?}\n  {:?}\n",
+                    report.score,
+                    text.chars().take(300).collect::<String>()
+                );
             }
         }
     }
@@ -105,17 +140,33 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         tb += b;
     }
     println!("| **all attacks** | {tn} | {} | |", pct(tb, tn));
-    println!("\n| benign source | n | blocked (FPR) | injection | jailbreak | exfiltration | malformed |");
+    println!(
+        "\n| benign source | n | blocked (FPR) | injection | jailbreak | exfiltration | malformed |"
+    );
     println!("|---|---:|---:|---:|---:|---:|---:|");
     let (mut nn, mut nb, mut nc) = (0, 0, [0usize; 4]);
     for (s, (n, b, per)) in &neg {
-        println!("| {s} | {n} | {} | {} | {} | {} | {} |", pct(*b, *n), pct(per[0], *n), pct(per[1], *n), pct(per[2], *n), pct(per[3], *n));
+        println!(
+            "| {s} | {n} | {} | {} | {} | {} | {} |",
+            pct(*b, *n),
+            pct(per[0], *n),
+            pct(per[1], *n),
+            pct(per[2], *n),
+            pct(per[3], *n)
+        );
         nn += n;
         nb += b;
         for i in 0..4 {
             nc[i] += per[i];
         }
     }
-    println!("| **all benign** | {nn} | {} | {} | {} | {} | {} |", pct(nb, nn), pct(nc[0], nn), pct(nc[1], nn), pct(nc[2], nn), pct(nc[3], nn));
+    println!(
+        "| **all benign** | {nn} | {} | {} | {} | {} | {} |",
+        pct(nb, nn),
+        pct(nc[0], nn),
+        pct(nc[1], nn),
+        pct(nc[2], nn),
+        pct(nc[3], nn)
+    );
     Ok(())
 }

@@ -80,12 +80,16 @@ pub(crate) fn walk(src: &str) -> Result<Decoded, NotJson> {
                     return Err(err(i, "not a JSON array, object or string"));
                 }
                 let start = i;
-                while i < b.len() && matches!(b[i], b'-' | b'+' | b'.' | b'0'..=b'9' | b'a'..=b'z' | b'E') {
+                while i < b.len()
+                    && matches!(b[i], b'-' | b'+' | b'.' | b'0'..=b'9' | b'a'..=b'z' | b'E')
+                {
                     i += 1;
                 }
                 let tok = &b[start..i];
                 let literal = matches!(tok, b"true" | b"false" | b"null");
-                let number = tok.iter().all(|c| matches!(c, b'-' | b'+' | b'.' | b'0'..=b'9' | b'e' | b'E'))
+                let number = tok
+                    .iter()
+                    .all(|c| matches!(c, b'-' | b'+' | b'.' | b'0'..=b'9' | b'e' | b'E'))
                     && tok.iter().any(u8::is_ascii_digit);
                 if !literal && !number {
                     return Err(err(start, "invalid literal"));
@@ -119,7 +123,9 @@ fn string(src: &str, open: usize, out: &mut Decoded) -> Result<usize, NotJson> {
     let mut i = open + 1;
     let mut run = i;
     loop {
-        let Some(&c) = b.get(i) else { return Err(err(open, "unterminated string")) };
+        let Some(&c) = b.get(i) else {
+            return Err(err(open, "unterminated string"));
+        };
         match c {
             b'"' | b'\\' => {
                 if run < i {
@@ -142,7 +148,8 @@ fn string(src: &str, open: usize, out: &mut Decoded) -> Result<usize, NotJson> {
                     b'u' => {
                         let hi = hex4(b, i + 2).ok_or_else(|| err(i, "invalid \\u escape"))?;
                         if (0xD800..0xDC00).contains(&hi) {
-                            let lo = if b.get(i + 6) == Some(&b'\\') && b.get(i + 7) == Some(&b'u') {
+                            let lo = if b.get(i + 6) == Some(&b'\\') && b.get(i + 7) == Some(&b'u')
+                            {
                                 hex4(b, i + 8).filter(|lo| (0xDC00..0xE000).contains(lo))
                             } else {
                                 None
@@ -161,7 +168,9 @@ fn string(src: &str, open: usize, out: &mut Decoded) -> Result<usize, NotJson> {
                     _ => return Err(err(i, "invalid escape")),
                 };
                 let ch = if is_hidden_control(ch) {
-                    out.hits.push(Hit::new("control_char", Category::Malformed, 0.6, i, i + len));
+                    let ansi = ch == '\u{1b}' && matches!(b.get(i + len), Some(b'[' | b']'));
+                    let (rule, score) = if ansi { ("ansi_escape", 0.8) } else { ("control_char", 0.6) };
+                    out.hits.push(Hit::new(rule, Category::Malformed, score, i, i + len));
                     ' '
                 } else {
                     ch

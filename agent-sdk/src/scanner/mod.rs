@@ -58,7 +58,12 @@ pub enum Category {
 
 impl Category {
     /// Every category, in report order.
-    pub const ALL: [Category; 4] = [Category::Injection, Category::Jailbreak, Category::Exfiltration, Category::Malformed];
+    pub const ALL: [Category; 4] = [
+        Category::Injection,
+        Category::Jailbreak,
+        Category::Exfiltration,
+        Category::Malformed,
+    ];
 
     /// Stable lower-case name used in JSON output.
     pub fn as_str(self) -> &'static str {
@@ -124,8 +129,21 @@ pub struct Threat {
 pub(crate) type Hit = Threat;
 
 impl Threat {
-    pub(crate) fn new(rule: &'static str, category: Category, score: f32, start: usize, end: usize) -> Self {
-        Self { category, rule, score, start, end, encoding: None }
+    pub(crate) fn new(
+        rule: &'static str,
+        category: Category,
+        score: f32,
+        start: usize,
+        end: usize,
+    ) -> Self {
+        Self {
+            category,
+            rule,
+            score,
+            start,
+            end,
+            encoding: None,
+        }
     }
 }
 
@@ -166,7 +184,12 @@ impl ScanReport {
         let round = |x: f32| (f64::from(x) * 1000.0).round() / 1000.0;
         let categories: serde_json::Map<String, serde_json::Value> = Category::ALL
             .iter()
-            .map(|c| (c.as_str().to_string(), round(self.category_score(*c)).into()))
+            .map(|c| {
+                (
+                    c.as_str().to_string(),
+                    round(self.category_score(*c)).into(),
+                )
+            })
             .collect();
         let threats: Vec<serde_json::Value> = self
             .threats
@@ -225,7 +248,13 @@ pub struct ScannerConfig {
 
 impl Default for ScannerConfig {
     fn default() -> Self {
-        Self { threshold: 0.7, max_input_bytes: 16 << 20, max_json_depth: 32, max_evidence_per_rule: 8, max_decode_depth: 2 }
+        Self {
+            threshold: 0.7,
+            max_input_bytes: 16 << 20,
+            max_json_depth: 32,
+            max_evidence_per_rule: 8,
+            max_decode_depth: 2,
+        }
     }
 }
 
@@ -274,7 +303,10 @@ pub struct Scanner {
 
 impl fmt::Debug for Scanner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Scanner").field("config", &self.config).field("second_stage", &self.second.is_some()).finish()
+        f.debug_struct("Scanner")
+            .field("config", &self.config)
+            .field("second_stage", &self.second.is_some())
+            .finish()
     }
 }
 
@@ -293,9 +325,15 @@ impl Scanner {
     /// Builds a scanner.
     pub fn new(config: ScannerConfig) -> Result<Self, ScanError> {
         if !(0.0..=1.0).contains(&config.threshold) {
-            return Err(ScanError::InvalidThreshold { value: config.threshold });
+            return Err(ScanError::InvalidThreshold {
+                value: config.threshold,
+            });
         }
-        Ok(Self { config, rules: RuleSet::compile()?, second: None })
+        Ok(Self {
+            config,
+            rules: RuleSet::compile()?,
+            second: None,
+        })
     }
 
     /// Adds a second stage, run when the first-stage score is at least `escalate_at`.
@@ -317,16 +355,20 @@ impl Scanner {
     /// Scans `input` read as `mode`.
     pub fn scan_with(&self, input: &str, mode: InputMode) -> Result<ScanReport, ScanError> {
         if input.len() > self.config.max_input_bytes {
-            return Err(ScanError::InputTooLarge { len: input.len(), max: self.config.max_input_bytes });
+            return Err(ScanError::InputTooLarge {
+                len: input.len(),
+                max: self.config.max_input_bytes,
+            });
         }
         let looks_json = matches!(input.trim_start().as_bytes().first(), Some(b'{' | b'['));
         let decoded = match mode {
             InputMode::Text => None,
             InputMode::Auto if !looks_json => None,
             InputMode::Auto => json::walk(input).ok(),
-            InputMode::Json => Some(
-                json::walk(input).map_err(|e| ScanError::InvalidJson { offset: e.offset, reason: e.reason })?,
-            ),
+            InputMode::Json => Some(json::walk(input).map_err(|e| ScanError::InvalidJson {
+                offset: e.offset,
+                reason: e.reason,
+            })?),
         };
         let (mut threats, kind) = match decoded {
             None => (self.hits(input, false, 0), InputKind::Text),
@@ -341,14 +383,22 @@ impl Scanner {
                     .collect();
                 t.extend(d.hits);
                 if d.max_depth > self.config.max_json_depth {
-                    t.push(Threat::new("excessive_nesting", Category::Malformed, 0.8, 0, input.len()));
+                    t.push(Threat::new(
+                        "excessive_nesting",
+                        Category::Malformed,
+                        0.8,
+                        0,
+                        input.len(),
+                    ));
                 }
                 (t, InputKind::Json)
             }
         };
         for t in &mut threats {
             t.start = input.floor_char_boundary(t.start.min(input.len()));
-            t.end = input.ceil_char_boundary(t.end.min(input.len())).max(t.start);
+            t.end = input
+                .ceil_char_boundary(t.end.min(input.len()))
+                .max(t.start);
         }
         let mut report = self.report(threats, kind);
         if let Some((stage, at)) = &self.second
@@ -356,7 +406,10 @@ impl Scanner {
         {
             let mut threats = std::mem::take(&mut report.threats);
             threats.extend(stage.assess(input, &report).into_iter().filter(|t| {
-                t.start <= t.end && input.is_char_boundary(t.start) && t.end <= input.len() && input.is_char_boundary(t.end)
+                t.start <= t.end
+                    && input.is_char_boundary(t.start)
+                    && t.end <= input.len()
+                    && input.is_char_boundary(t.end)
             }));
             report = self.report(threats, kind);
         }
@@ -377,9 +430,12 @@ impl Scanner {
     fn report(&self, mut threats: Vec<Threat>, input_kind: InputKind) -> ScanReport {
         threats.sort_by(|a, b| (a.start, a.end, a.rule).cmp(&(b.start, b.end, b.rule)));
         threats.dedup_by(|a, b| a.rule == b.rule && a.start == b.start && a.encoding == b.encoding);
-        let mut per_rule: HashMap<(&'static str, Option<Encoding>), (Category, f32, usize)> = HashMap::new();
+        let mut per_rule: HashMap<(&'static str, Option<Encoding>), (Category, f32, usize)> =
+            HashMap::new();
         threats.retain(|t| {
-            let e = per_rule.entry((t.rule, t.encoding)).or_insert((t.category, 0.0, 0));
+            let e = per_rule
+                .entry((t.rule, t.encoding))
+                .or_insert((t.category, 0.0, 0));
             e.1 = e.1.max(t.score);
             e.2 += 1;
             e.2 <= self.config.max_evidence_per_rule
@@ -436,7 +492,8 @@ impl Scanner {
                         let end = match &rule.regex {
                             None => Some(e),
                             Some(re) => {
-                                let hi = ftext.floor_char_boundary((from + def.window).min(ftext.len()));
+                                let hi =
+                                    ftext.floor_char_boundary((from + def.window).min(ftext.len()));
                                 re.find(&ftext[from..hi]).map(|mm| from + mm.end())
                             }
                         };
@@ -447,7 +504,8 @@ impl Scanner {
                         match &rule.regex {
                             None => Some(folded.map.span(p, e)),
                             Some(re) => {
-                                let hi = text.floor_char_boundary((tp + def.window).min(text.len()));
+                                let hi =
+                                    text.floor_char_boundary((tp + def.window).min(text.len()));
                                 re.find(&text[tp..hi]).map(|mm| (tp, tp + mm.end()))
                             }
                         }
@@ -460,8 +518,12 @@ impl Scanner {
         }
         if depth < self.config.max_decode_depth {
             for blob in &folded.blobs {
-                let Some(raw) = text.get(blob.start..blob.end) else { continue };
-                let Some(decoded) = encoded::decode(raw, blob.kind) else { continue };
+                let Some(raw) = text.get(blob.start..blob.end) else {
+                    continue;
+                };
+                let Some(decoded) = encoded::decode(raw, blob.kind) else {
+                    continue;
+                };
                 let enc = match blob.kind {
                     BlobKind::Base64 => Encoding::Base64,
                     BlobKind::Hex => Encoding::Hex,
@@ -469,26 +531,52 @@ impl Scanner {
                 self.inner(&decoded, enc, blob.start, blob.end, depth, &mut hits);
             }
             for s in &folded.smuggled {
-                self.inner(&s.text, Encoding::TagCharacters, s.start, s.end, depth, &mut hits);
+                self.inner(
+                    &s.text,
+                    Encoding::TagCharacters,
+                    s.start,
+                    s.end,
+                    depth,
+                    &mut hits,
+                );
             }
         }
         hits
     }
 
     /// Scans decoded content and reports what it found at the blob's span.
-    fn inner(&self, decoded: &str, enc: Encoding, start: usize, end: usize, depth: u8, hits: &mut Vec<Hit>) {
+    fn inner(
+        &self,
+        decoded: &str,
+        enc: Encoding,
+        start: usize,
+        end: usize,
+        depth: u8,
+        hits: &mut Vec<Hit>,
+    ) {
         let inner = self.hits(decoded, false, depth + 1);
         let mut found = false;
         for h in inner {
             if h.category != Category::Malformed || h.encoding.is_some() {
                 found = true;
             }
-            hits.push(Threat { start, end, encoding: Some(enc), ..h });
+            hits.push(Threat {
+                start,
+                end,
+                encoding: Some(enc),
+                ..h
+            });
         }
         if found {
-            hits.push(Threat { encoding: Some(enc), ..Threat::new("encoded_instruction", Category::Malformed, 0.9, start, end) });
+            hits.push(Threat {
+                encoding: Some(enc),
+                ..Threat::new("encoded_instruction", Category::Malformed, 0.9, start, end)
+            });
         } else if enc != Encoding::TagCharacters && encoded::is_natural_text(decoded) {
-            hits.push(Threat { encoding: Some(enc), ..Threat::new("encoded_text", Category::Malformed, 0.4, start, end) });
+            hits.push(Threat {
+                encoding: Some(enc),
+                ..Threat::new("encoded_text", Category::Malformed, 0.4, start, end)
+            });
         }
     }
 }

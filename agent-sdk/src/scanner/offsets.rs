@@ -31,7 +31,10 @@ impl OffsetMap {
     /// An empty segment map, to be filled with [`push_linear`](Self::push_linear) and
     /// [`push_unit`](Self::push_unit).
     pub(crate) fn with_capacity(n: usize) -> Self {
-        Self { segments: Some(Vec::with_capacity(n)), len: 0 }
+        Self {
+            segments: Some(Vec::with_capacity(n)),
+            len: 0,
+        }
     }
 
     /// `len` derived bytes that copy source bytes `src..src + len`.
@@ -42,7 +45,9 @@ impl OffsetMap {
         let (src, len32) = (src as u32, len as u32);
         let dst = self.len;
         self.len += len32;
-        let Some(segs) = self.segments.as_mut() else { return };
+        let Some(segs) = self.segments.as_mut() else {
+            return;
+        };
         if let Some(last) = segs.last_mut()
             && last.linear
             && last.src + last.src_len == src
@@ -51,7 +56,12 @@ impl OffsetMap {
             last.src_len += len32;
             return;
         }
-        segs.push(Segment { dst, src, src_len: len32, linear: true });
+        segs.push(Segment {
+            dst,
+            src,
+            src_len: len32,
+            linear: true,
+        });
     }
 
     /// `dst_len` derived bytes that all come from the source span `src..src + src_len`.
@@ -62,7 +72,12 @@ impl OffsetMap {
         let dst = self.len;
         self.len += dst_len as u32;
         if let Some(segs) = self.segments.as_mut() {
-            segs.push(Segment { dst, src: src as u32, src_len: src_len as u32, linear: false });
+            segs.push(Segment {
+                dst,
+                src: src as u32,
+                src_len: src_len as u32,
+                linear: false,
+            });
         }
     }
 
@@ -74,7 +89,9 @@ impl OffsetMap {
     /// Source offset where derived byte `pos` starts.
     pub(crate) fn start(&self, pos: usize) -> usize {
         let pos32 = pos as u32;
-        let Some(segs) = &self.segments else { return pos };
+        let Some(segs) = &self.segments else {
+            return pos;
+        };
         match self.segment(segs, pos32) {
             Some(s) if s.linear => (s.src + (pos32 - s.dst).min(s.src_len)) as usize,
             Some(s) => s.src as usize,
@@ -84,7 +101,9 @@ impl OffsetMap {
 
     /// Source offset where the derived span ending (exclusively) at `end` ends.
     pub(crate) fn end(&self, end: usize) -> usize {
-        let Some(segs) = &self.segments else { return end };
+        let Some(segs) = &self.segments else {
+            return end;
+        };
         if end == 0 {
             return self.start(0);
         }

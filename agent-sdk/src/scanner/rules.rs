@@ -58,7 +58,18 @@ const fn rule(
     triggers: &'static [&'static str],
     pattern: &'static str,
 ) -> RuleDef {
-    RuleDef { name, category, score, view: View::Folded, triggers, pattern, line_start: false, before: None, window: 240, from_start: false }
+    RuleDef {
+        name,
+        category,
+        score,
+        view: View::Folded,
+        triggers,
+        pattern,
+        line_start: false,
+        before: None,
+        window: 240,
+        from_start: false,
+    }
 }
 
 const fn raw(
@@ -68,7 +79,18 @@ const fn raw(
     triggers: &'static [&'static str],
     pattern: &'static str,
 ) -> RuleDef {
-    RuleDef { name, category, score, view: View::Raw, triggers, pattern, line_start: false, before: None, window: 600, from_start: true }
+    RuleDef {
+        name,
+        category,
+        score,
+        view: View::Raw,
+        triggers,
+        pattern,
+        line_start: false,
+        before: None,
+        window: 600,
+        from_start: true,
+    }
 }
 
 impl RuleDef {
@@ -90,19 +112,79 @@ use Category::{Exfiltration as X, Injection as I, Jailbreak as J, Malformed as M
 
 /// Verbs that override earlier instructions.
 const IGNORE_VERBS: &[&str] = &[
-    "ignore", "disregard", "forget", "skip", "override", "overlook", "bypass", "neglect", "discard",
-    "abandon", "set aside", "pay no attention", "do not follow", "don't follow", "dont follow",
-    "stop following", "erase", "throw out",
+    "ignore",
+    "disregard",
+    "forget",
+    "skip",
+    "override",
+    "overlook",
+    "bypass",
+    "neglect",
+    "discard",
+    "abandon",
+    "set aside",
+    "pay no attention",
+    "do not follow",
+    "don't follow",
+    "dont follow",
+    "stop following",
+    "erase",
+    "throw out",
 ];
 /// Verbs that ask for text to be shown.
 const SHOW_VERBS: &[&str] = &[
-    "reveal", "show", "print", "output", "repeat", "display", "tell", "give", "share", "dump", "leak",
-    "recite", "write", "spell", "copy", "paste", "return", "list", "echo", "provide", "expose", "disclose",
-    "translate", "summarize", "summarise", "encode", "state", "type", "send", "reproduce",
+    "reveal",
+    "show",
+    "print",
+    "output",
+    "repeat",
+    "display",
+    "tell",
+    "give",
+    "share",
+    "dump",
+    "leak",
+    "recite",
+    "write",
+    "spell",
+    "copy",
+    "paste",
+    "return",
+    "list",
+    "echo",
+    "provide",
+    "expose",
+    "disclose",
+    "translate",
+    "summarize",
+    "summarise",
+    "encode",
+    "state",
+    "type",
+    "send",
+    "reproduce",
 ];
 const SEND_VERBS: &[&str] = &[
-    "send", "post", "upload", "forward", "transmit", "exfiltrate", "leak", "email", "submit", "relay",
-    "append", "include", "embed", "attach", "deliver", "share", "make a request", "fetch", "load", "visit",
+    "send",
+    "post",
+    "upload",
+    "forward",
+    "transmit",
+    "exfiltrate",
+    "leak",
+    "email",
+    "submit",
+    "relay",
+    "append",
+    "include",
+    "embed",
+    "attach",
+    "deliver",
+    "share",
+    "make a request",
+    "fetch",
+    "load",
+    "visit",
 ];
 
 /// The rule table. Scores are per rule; a category's score combines its rules (see `aggregate`).
@@ -123,8 +205,8 @@ pub(crate) static RULES: &[RuleDef] = &[
         r",? (?:you (?:will|are|must|shall|should|can|may|'ll|'re|have to)|you're|act|respond|reply|answer|always|never|only|ignore|do not|don't|pretend|behave|speak|talk|write)\b"),
     rule("stop_everything", I, 0.8, &["stop everything", "stop what you", "stop all", "halt all", "halt everything", "cease all"],
         r"[a-z' ]{0,40}?(?:[!.:]|(?:and|now|then|just) (?:print|say|output|write|respond|reply|do))"),
-    rule("privilege_escalation", I, 0.75, &["grant", "give me", "elevate", "escalate", "enable"],
-        r" (?:me |us |this user |the user )?(?:temporary |full |unrestricted |elevated )?(?:admin|administrative|administrator|root|superuser|elevated|sudo|god|developer)[- ](?:privileges|access|rights|permissions|mode|level|role)\b"),
+    rule("privilege_escalation", I, 0.75, &["grant", "give me", "elevate", "escalate"],
+        r" (?:me |us |this user |the user )?(?:temporary |full |unrestricted |elevated )?(?:admin|administrative|administrator|root|superuser|elevated|sudo|god|developer)[- ](?:privileges|access|rights|permissions|level|role)\b"),
     rule("authority_claim", I, 0.65, &["i am", "i'm", "this is"],
         r"(?: a| an| the| your)?(?: [a-z]+){0,2}? (?:developer|programmer|engineer|employee|researcher|admin|administrator|creator|owner|operator|staff member|red[- ]teamer)s?\b[^\n.]{0,20}?(?:(?:at|from|for|with|of) (?:openai|anthropic|google|deepmind|meta|microsoft|this (?:company|system|platform|model|ai)|the (?:company|system|platform)|your (?:company|creators|developers|team))|(?:debugging|testing|maintaining|auditing) (?:this|the|your) (?:system|model|ai|assistant|bot|chatbot))\b"),
     rule("not_supposed_to_tell", I, 0.75, &["what", "anything", "something"],
@@ -188,7 +270,7 @@ pub(crate) static RULES: &[RuleDef] = &[
         r"[a-z ]{0,30}?(?:confines|restrictions|limits|limitations|shackles|chains|rules|constraints|control)[^\n.]{0,20}?(?:of|imposed (?:on|by)|set by|placed on) (?:ai|openai|anthropic|your (?:programming|creators|developers)|the (?:ai|model|system|developers)|them)\b"),
     rule("dual_persona_answer", J, 0.7, &["two", "2", "both"],
         r" (?:different |separate |distinct )?(?:ways|styles|manners|responses|answers|paragraphs|personas|personalities)\b[^\n]{0,120}?\b(?:one|first|firstly)\b[^\n]{0,80}?\b(?:normal(?:ly)?|classic|yourself|as you would|standard|usual|chatgpt|gpt|censored|filtered)\b"),
-    rule("jailbreak_word", J, 0.6, &["jailbreak", "jailbroken", "jailbreaking", "jail break", "jail-break"], r""),
+    rule("jailbreak_word", J, 0.6, &["jailbreak", "jailbroken", "jailbreaking", "jail break", "jail-break"], r"(?:s|ed|ing)?(?:[^a-z0-9]|$)"),
     rule("refusal_suppression", J, 0.65,
         &["never", "do not", "don't", "dont", "will never", "must never", "shall never", "can never", "cannot", "can't", "not allowed to", "without"],
         r" (?:ever )?(?:refuse|decline|reject|say (?:no|that you can(?:not|'t))|deny (?:a|any) request|censor)\b"),
@@ -218,10 +300,11 @@ pub(crate) static RULES: &[RuleDef] = &[
         r"[^\n.]{0,80}?\b(?:conversation|chat history|chat log|message history|previous messages|passwords?|credentials|api[ _-]?keys?|secrets?|access tokens?|session tokens?|auth tokens?|cookies|system prompt|environment variables|env vars|private keys?|ssh keys?|personal (?:data|information|details)|user(?:'s)? (?:data|information|details|emails?)|pii|memory|memories|wallet|seed phrase|mnemonic)\b[^\n]{0,80}?\b(?:to|into|via|through|at|using|in|as|with) [^\n]{0,40}?(?:https?://|www\.|url|link|webhook|endpoint|server|domain|email address|[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}|attacker|remote|external|image|query (?:string|parameter))"),
     rule("exfiltrate_word", X, 0.55, &["exfiltrate", "exfiltrated", "exfiltrates", "exfiltrating", "exfiltration"], r""),
     rule("env_dump", X, 0.75,
-        &["print", "echo", "show", "dump", "list", "reveal", "output", "display", "cat", "send", "give", "tell", "read", "return", "leak", "expose", "share", "fetch", "access", "retrieve", "extract", "collect"],
-        r"(?: (?:me|us|out))?(?: (?:all|the|your|every|of|contents of|value of|values of|current|stored|saved|any))* (?:environment variables|env vars|environment vars|env variables|\.env(?: file)?|process\.env|os\.environ|/proc/self/environ|secrets|api keys?|access tokens?|credentials|passwords|private keys?|ssh keys?|aws (?:keys|credentials)|seed phrase|mnemonic|wallet keys?)\b"),
+        &["print", "echo", "show", "dump", "list", "reveal", "output", "display", "cat", "send", "give", "tell", "return", "leak", "expose", "share", "retrieve", "extract", "collect"],
+        r"(?: (?:me|us|out))?(?: (?:all|the|your|every|of|contents of|value of|values of|current|stored|saved|any))+ (?:environment variables|env vars|environment vars|env variables|\.env(?: file)?|process\.env|os\.environ|/proc/self/environ|secrets|api keys?|access tokens?|credentials|passwords|private keys?|ssh keys?|aws (?:keys|credentials)|seed phrase|mnemonic|wallet keys?)\b"),
     raw("env_secret_var", X, 0.6, &["$"],
-        r"\$\{?[A-Za-z_][A-Za-z0-9_]*(?i:key|token|secret|passw(?:or)?d|pwd|credential|auth)[A-Za-z0-9_]*\}?"),
+        r"\$\{?[A-Za-z_][A-Za-z0-9_]*(?i:key|token|secret|passw(?:or)?d|pwd|credential|auth)[A-Za-z0-9_]*\}?")
+        .before(r"(?:echo|print|printf|cat|curl|wget|send|post|output|reveal|show|leak|console\.log|print\(|expose|include|append)\b[^\n]{0,60}$", Before::Boost(0.8)),
     raw("env_access_code", X, 0.45, &["process.env", "os.environ", "getenv", "printenv", "/proc/self/environ", "environ["],
         r"(?i)(?:process\.env|os\.environ|(?:os\.)?getenv|printenv|/proc/self/environ|environ\[)"),
     rule("sensitive_path", X, 0.5,
@@ -288,11 +371,17 @@ impl RuleSet {
                 None
             } else {
                 let pat = format!("^(?:{})", def.pattern);
-                Some(Regex::new(&pat).map_err(|source| RuleError::Regex { rule: def.name, source })?)
+                Some(Regex::new(&pat).map_err(|source| RuleError::Regex {
+                    rule: def.name,
+                    source,
+                })?)
             };
             let before = match def.before {
                 Some((p, what)) => Some((
-                    Regex::new(&format!("(?:{p})$")).map_err(|source| RuleError::Regex { rule: def.name, source })?,
+                    Regex::new(&format!("(?:{p})$")).map_err(|source| RuleError::Regex {
+                        rule: def.name,
+                        source,
+                    })?,
                     what,
                 )),
                 None => None,
@@ -308,12 +397,20 @@ impl RuleSet {
                 }
             }
         }
-        let word_start = triggers.iter().map(|t| t.as_bytes().first().is_some_and(u8::is_ascii_alphanumeric)).collect();
+        let word_start = triggers
+            .iter()
+            .map(|t| t.as_bytes().first().is_some_and(u8::is_ascii_alphanumeric))
+            .collect();
         let ac = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
             .kind(Some(AhoCorasickKind::DFA))
             .build(&triggers)?;
-        Ok(Self { ac, by_trigger, word_start, rules })
+        Ok(Self {
+            ac,
+            by_trigger,
+            word_start,
+            rules,
+        })
     }
 }
 
@@ -328,7 +425,12 @@ mod tests {
         for r in RULES {
             for t in r.triggers {
                 // Triggers are searched in folded text, so folding must leave them unchanged.
-                assert_eq!(super::super::normalize::fold(t, false).text, *t, "trigger {t:?} of {}", r.name);
+                assert_eq!(
+                    super::super::normalize::fold(t, false).text,
+                    *t,
+                    "trigger {t:?} of {}",
+                    r.name
+                );
             }
         }
     }
