@@ -6,6 +6,9 @@
 
 use std::sync::Arc;
 
+use aptos_sdk::aptos_bcs;
+use aptos_sdk::transaction::EntryFunction;
+use aptos_sdk::types::{AccountAddress, HashValue};
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
@@ -15,9 +18,6 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use aptos_sdk::aptos_bcs;
-use aptos_sdk::transaction::EntryFunction;
-use aptos_sdk::types::{AccountAddress, HashValue};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -385,7 +385,8 @@ async fn by_version(State(node): Shared, Path(version): Path<String>) -> ApiResu
     let v: u64 = version
         .parse()
         .map_err(|_| ApiError::invalid_input(format!("invalid version {version:?}")))?;
-    let (found, latest) = node.with_chain(|c| (c.by_version(v).map(|t| t.json.clone()), c.version()));
+    let (found, latest) =
+        node.with_chain(|c| (c.by_version(v).map(|t| t.json.clone()), c.version()));
     found.map(Json).ok_or_else(|| {
         ApiError::new(
             StatusCode::NOT_FOUND,
@@ -437,7 +438,13 @@ async fn submit(
     let node2 = node.clone();
     let out = tokio::task::spawn_blocking(move || node2.submit(&body))
         .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", e.to_string()))??;
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                e.to_string(),
+            )
+        })??;
     Ok((StatusCode::ACCEPTED, Json(out.pending)).into_response())
 }
 
@@ -545,7 +552,13 @@ fn parse_amount(v: Option<&str>) -> ApiResult<u64> {
 async fn fund_blocking(node: Arc<Node>, addr: AccountAddress, amount: u64) -> ApiResult<String> {
     let h = tokio::task::spawn_blocking(move || node.fund(addr, amount))
         .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", e.to_string()))??;
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                e.to_string(),
+            )
+        })??;
     Ok(h.to_string())
 }
 
@@ -560,13 +573,11 @@ async fn mint(State(node): Shared, Query(q): Query<MintQuery>) -> ApiResult<Json
     Ok(Json(json!([hash])))
 }
 
-async fn fund(
-    State(node): Shared,
-    body: Result<Bytes, BytesRejection>,
-) -> ApiResult<Json<Value>> {
+async fn fund(State(node): Shared, body: Result<Bytes, BytesRejection>) -> ApiResult<Json<Value>> {
     let body = body_bytes(body)?;
-    let req: FundBody = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::invalid_input(format!("expected {{\"address\", \"amount\"}}: {e}")))?;
+    let req: FundBody = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::invalid_input(format!("expected {{\"address\", \"amount\"}}: {e}"))
+    })?;
     let addr = parse_address(&req.address)?;
     let amount = match &req.amount {
         None => DEFAULT_FAUCET_AMOUNT,

@@ -192,7 +192,10 @@ fn write_private(path: &Path, contents: &str) -> Result<(), StartError> {
 }
 
 /// Reads the key in `path`, or writes `default` (or a fresh random key) there first.
-fn load_or_create_key(path: &Path, default: Option<[u8; 32]>) -> Result<Ed25519Account, StartError> {
+fn load_or_create_key(
+    path: &Path,
+    default: Option<[u8; 32]>,
+) -> Result<Ed25519Account, StartError> {
     let bad = |reason: String| StartError::BadKey {
         path: path.to_path_buf(),
         reason,
@@ -200,8 +203,8 @@ fn load_or_create_key(path: &Path, default: Option<[u8; 32]>) -> Result<Ed25519A
     if path.exists() {
         let text = std::fs::read_to_string(path).map_err(io_err(path))?;
         let text = text.trim();
-        let bytes = hex::decode(text.strip_prefix("0x").unwrap_or(text))
-            .map_err(|e| bad(e.to_string()))?;
+        let bytes =
+            hex::decode(text.strip_prefix("0x").unwrap_or(text)).map_err(|e| bad(e.to_string()))?;
         let seed: [u8; 32] = bytes
             .try_into()
             .map_err(|b: Vec<u8>| bad(format!("{} bytes, expected 32", b.len())))?;

@@ -39,8 +39,7 @@ fn default_data_dir() -> PathBuf {
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
     let args = Args::parse();
@@ -53,7 +52,10 @@ async fn main() -> anyhow::Result<()> {
     println!("aether-localnet");
     println!("  REST API   {}", handle.rest_url());
     println!("  faucet     {}", handle.faucet_url());
-    println!("  admin      {} (POST /advance_time {{\"secs\": N}})", handle.admin_url());
+    println!(
+        "  admin      {} (POST /advance_time {{\"secs\": N}})",
+        handle.admin_url()
+    );
     println!("  chain id   {}", aether_localnet::LOCAL_CHAIN_ID);
     println!("  aether     {}", handle.aether_address());
     println!("Ctrl-C to stop.");

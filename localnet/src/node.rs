@@ -353,7 +353,13 @@ fn submit_locked(g: &mut Inner, d: Decoded) -> Result<Submitted, NodeError> {
                     "{held} transactions of {sender} are waiting for earlier sequence numbers"
                 )));
             }
-            if let Some(old) = g.mempool.by_sender.entry(sender).or_default().insert(seq, d) {
+            if let Some(old) = g
+                .mempool
+                .by_sender
+                .entry(sender)
+                .or_default()
+                .insert(seq, d)
+            {
                 g.mempool.by_hash.remove(&old.hash);
             }
             g.mempool.by_hash.insert(hash, (sender, seq));
@@ -381,10 +387,7 @@ fn commit(g: &mut Inner, d: &Decoded) -> Result<(), NodeError> {
 /// Executes held transactions of `sender` that became next in line.
 fn drain(g: &mut Inner, sender: AccountAddress) -> Result<(), NodeError> {
     loop {
-        let next = g
-            .chain
-            .account(sender)
-            .map_or(0, |a| a.sequence_number);
+        let next = g.chain.account(sender).map_or(0, |a| a.sequence_number);
         let Some(held) = g.mempool.by_sender.get_mut(&sender) else {
             return Ok(());
         };

@@ -33,7 +33,10 @@ fn signed(sender: &Ed25519Account, seq: u64, chain: u8, expiry: u64) -> SignedTr
 }
 
 /// Submits through the SDK and returns (HTTP status, error_code, vm_error_code, message).
-async fn rejected(aptos: &Aptos, t: &SignedTransaction) -> (u16, Option<String>, Option<u64>, String) {
+async fn rejected(
+    aptos: &Aptos,
+    t: &SignedTransaction,
+) -> (u16, Option<String>, Option<u64>, String) {
     match aptos.fullnode().submit_transaction(t).await {
         Err(AptosError::Api {
             status_code,
@@ -75,11 +78,18 @@ async fn bad_transactions_get_the_nodes_error_codes() {
     let mut bytes = signed(&alice, 0, 4, now() + 60).to_bcs().unwrap();
     bytes.push(0);
     let (status, body) = post_raw(&url, BCS, bytes).await;
-    assert_eq!((status, body["error_code"].as_str()), (400, Some("invalid_input")));
+    assert_eq!(
+        (status, body["error_code"].as_str()),
+        (400, Some("invalid_input"))
+    );
 
     // Above the transaction size limit, and above the body limit.
     let (status, body) = post_raw(&url, BCS, vec![0u8; 70 * 1024]).await;
-    assert_eq!((status, body["vm_error_code"].as_u64()), (400, Some(10)), "{body}");
+    assert_eq!(
+        (status, body["vm_error_code"].as_u64()),
+        (400, Some(10)),
+        "{body}"
+    );
     let (status, body) = post_raw(&url, BCS, vec![0u8; 300 * 1024]).await;
     assert_eq!(status, 413);
     assert_eq!(body["error_code"], "invalid_input");
@@ -95,7 +105,11 @@ async fn bad_transactions_get_the_nodes_error_codes() {
         signature.0[0] ^= 1;
     }
     let (status, code, vm, msg) = rejected(&aptos, &t).await;
-    assert_eq!((status, code.as_deref(), vm), (400, Some("vm_error"), Some(1)), "{msg}");
+    assert_eq!(
+        (status, code.as_deref(), vm),
+        (400, Some("vm_error"), Some(1)),
+        "{msg}"
+    );
     assert!(msg.contains("INVALID_SIGNATURE"), "{msg}");
 
     // Someone else's key for this sender.
@@ -132,14 +146,22 @@ async fn bad_transactions_get_the_nodes_error_codes() {
     let later = signed(&alice, 2, 4, now() + 60);
     let pending = aptos.fullnode().submit_transaction(&later).await.unwrap();
     let hash = pending.data.hash;
-    let t = aptos.fullnode().get_transaction_by_hash(&hash).await.unwrap();
+    let t = aptos
+        .fullnode()
+        .get_transaction_by_hash(&hash)
+        .await
+        .unwrap();
     assert_eq!(t.data["type"], "pending_transaction");
     aptos
         .fullnode()
         .submit_and_wait(&signed(&alice, 1, 4, now() + 60), None)
         .await
         .unwrap();
-    let t = aptos.fullnode().wait_for_transaction(&hash, None).await.unwrap();
+    let t = aptos
+        .fullnode()
+        .wait_for_transaction(&hash, None)
+        .await
+        .unwrap();
     assert_eq!(t.data["sequence_number"], "2");
     assert_eq!(aptos.get_sequence_number(alice.address()).await.unwrap(), 3);
 
@@ -167,12 +189,18 @@ async fn bad_transactions_get_the_nodes_error_codes() {
         .await
         .unwrap_err();
     assert!(err.is_not_found());
-    let bad = reqwest::get(format!("{url}/accounts/not-an-address")).await.unwrap();
+    let bad = reqwest::get(format!("{url}/accounts/not-an-address"))
+        .await
+        .unwrap();
     assert_eq!(bad.status().as_u16(), 400);
 
     // Bad views.
     let err = aptos
-        .view("0x1::coin::balance", vec!["0x1::aptos_coin::AptosCoin".into()], vec![])
+        .view(
+            "0x1::coin::balance",
+            vec!["0x1::aptos_coin::AptosCoin".into()],
+            vec![],
+        )
         .await
         .unwrap_err();
     assert!(err.to_string().contains("missing argument"), "{err}");

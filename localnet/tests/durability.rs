@@ -5,9 +5,9 @@ mod common;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
 
-use aptos_sdk::account::Ed25519Account;
-use aptos_sdk::Aptos;
 use aether_protocol::abi::agent_card as ac;
+use aptos_sdk::Aptos;
+use aptos_sdk::account::Ed25519Account;
 use serde_json::Value;
 
 const APT: u64 = 100_000_000;
@@ -29,20 +29,41 @@ async fn history(aptos: &Aptos) -> Vec<Value> {
 }
 
 /// Balances, sequence numbers and the agent registry as the SDK reads them.
-async fn snapshot(aptos: &Aptos, aether: aptos_sdk::types::AccountAddress, who: &[&Ed25519Account]) -> Vec<Value> {
+async fn snapshot(
+    aptos: &Aptos,
+    aether: aptos_sdk::types::AccountAddress,
+    who: &[&Ed25519Account],
+) -> Vec<Value> {
     let mut out = Vec::new();
     for a in who {
         out.push(Value::from(aptos.get_balance(a.address()).await.unwrap()));
-        out.push(Value::from(aptos.get_sequence_number(a.address()).await.unwrap()));
+        out.push(Value::from(
+            aptos.get_sequence_number(a.address()).await.unwrap(),
+        ));
     }
     let count = ac::View::AgentCount {};
-    out.extend(aptos.view(&count.function_id(aether), vec![], count.json_args()).await.unwrap());
+    out.extend(
+        aptos
+            .view(&count.function_id(aether), vec![], count.json_args())
+            .await
+            .unwrap(),
+    );
     let card = ac::View::GetCard { agent_id: 1 };
-    out.extend(aptos.view(&card.function_id(aether), vec![], card.json_args()).await.unwrap());
+    out.extend(
+        aptos
+            .view(&card.function_id(aether), vec![], card.json_args())
+            .await
+            .unwrap(),
+    );
     out
 }
 
-async fn some_activity(aptos: &Aptos, aether: aptos_sdk::types::AccountAddress, alice: &Ed25519Account, bob: &Ed25519Account) {
+async fn some_activity(
+    aptos: &Aptos,
+    aether: aptos_sdk::types::AccountAddress,
+    alice: &Ed25519Account,
+    bob: &Ed25519Account,
+) {
     aptos.transfer_apt(alice, bob.address(), APT).await.unwrap();
     let reg = ac::Call::Register {
         name: "durable".into(),
@@ -54,9 +75,17 @@ async fn some_activity(aptos: &Aptos, aether: aptos_sdk::types::AccountAddress, 
         messaging_pubkey: vec![7; 32],
         p2p_endpoint: String::new(),
     };
-    aptos.sign_submit_and_wait(alice, reg.payload(aether), None).await.unwrap();
+    aptos
+        .sign_submit_and_wait(alice, reg.payload(aether), None)
+        .await
+        .unwrap();
     // A failed transaction is part of history too.
-    assert!(aptos.transfer_apt(bob, alice.address(), 1_000 * APT).await.is_err());
+    assert!(
+        aptos
+            .transfer_apt(bob, alice.address(), 1_000 * APT)
+            .await
+            .is_err()
+    );
 }
 
 #[tokio::test]
@@ -74,7 +103,10 @@ async fn restart_and_torn_tail_rebuild_identical_state() {
     h.advance_time(3_600).unwrap();
     let before_hist = history(&aptos).await;
     let before = snapshot(&aptos, aether, &[&alice, &bob]).await;
-    let before_time = aptos.view("0x1::timestamp::now_seconds", vec![], vec![]).await.unwrap();
+    let before_time = aptos
+        .view("0x1::timestamp::now_seconds", vec![], vec![])
+        .await
+        .unwrap();
     h.shutdown().await;
 
     // In-process restart on the same data dir.
@@ -84,8 +116,14 @@ async fn restart_and_torn_tail_rebuild_identical_state() {
     assert_eq!(history(&aptos).await, before_hist);
     assert_eq!(snapshot(&aptos, aether, &[&alice, &bob]).await, before);
     // The clock offset survived: the ledger is still at least an hour ahead.
-    let t: u64 = aptos.view("0x1::timestamp::now_seconds", vec![], vec![]).await.unwrap()[0]
-        .as_str().unwrap().parse().unwrap();
+    let t: u64 = aptos
+        .view("0x1::timestamp::now_seconds", vec![], vec![])
+        .await
+        .unwrap()[0]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(t >= before_time[0].as_str().unwrap().parse::<u64>().unwrap());
     assert!(t >= aether_localnet::wall_us() / 1_000_000 + 3_500);
     h.shutdown().await;

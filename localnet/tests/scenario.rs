@@ -163,7 +163,10 @@ async fn scenario_of_the_move_tests_through_the_sdk() {
     let aptos = common::client(&h);
     let aether = h.aether_address();
     let admin = h.admin_account().unwrap();
-    let sponsor = aptos.create_funded_account(1_000 * 100_000_000).await.unwrap();
+    let sponsor = aptos
+        .create_funded_account(1_000 * 100_000_000)
+        .await
+        .unwrap();
     let env = Env {
         aptos,
         aether,
@@ -325,16 +328,27 @@ async fn scenario_of_the_move_tests_through_the_sdk() {
     );
 
     // 4. First payment; reusing the nonce aborts ENONCE_USED.
-    let paid = pay_provider(&env, &facilitator, &session_key, provider.address(), FIRST_NONCE)
-        .await
-        .unwrap();
+    let paid = pay_provider(
+        &env,
+        &facilitator,
+        &session_key,
+        provider.address(),
+        FIRST_NONCE,
+    )
+    .await
+    .unwrap();
     let session: ds::SessionInfo = env
         .ds(ds::View::GetSession {
             session_id: SESSION_ID,
         })
         .await;
     assert_eq!(
-        (session.deposited, session.spent, session.requests_used, session.status),
+        (
+            session.deposited,
+            session.spent,
+            session.requests_used,
+            session.status
+        ),
         (SESSION_ALLOWANCE, PAYMENT_AMOUNT, 1, 0)
     );
     assert!(
@@ -360,8 +374,22 @@ async fn scenario_of_the_move_tests_through_the_sdk() {
         })
         .expect("PaymentSettled in the transaction's events");
     assert_eq!(
-        (settled.session_id, settled.payee, settled.amount, settled.nonce, settled.spent, settled.requests_used),
-        (SESSION_ID, provider.address(), PAYMENT_AMOUNT, FIRST_NONCE, PAYMENT_AMOUNT, 1)
+        (
+            settled.session_id,
+            settled.payee,
+            settled.amount,
+            settled.nonce,
+            settled.spent,
+            settled.requests_used
+        ),
+        (
+            SESSION_ID,
+            provider.address(),
+            PAYMENT_AMOUNT,
+            FIRST_NONCE,
+            PAYMENT_AMOUNT,
+            1
+        )
     );
     let payment: ds::PaymentInfo = env
         .ds(ds::View::GetPayment {
@@ -369,7 +397,10 @@ async fn scenario_of_the_move_tests_through_the_sdk() {
             nonce: FIRST_NONCE,
         })
         .await;
-    assert_eq!((payment.payee, payment.amount), (provider.address(), PAYMENT_AMOUNT));
+    assert_eq!(
+        (payment.payee, payment.amount),
+        (provider.address(), PAYMENT_AMOUNT)
+    );
     let left: String = env
         .ds(ds::View::RemainingRequests {
             session_id: SESSION_ID,
@@ -377,7 +408,14 @@ async fn scenario_of_the_move_tests_through_the_sdk() {
         .await;
     assert_eq!(left, "9");
     env.expect_abort(
-        pay_provider(&env, &facilitator, &session_key, provider.address(), FIRST_NONCE).await,
+        pay_provider(
+            &env,
+            &facilitator,
+            &session_key,
+            provider.address(),
+            FIRST_NONCE,
+        )
+        .await,
         AbortCode::DelegatedSessions(ds::Abort::NonceUsed),
     );
     // A signature by another key aborts EINVALID_SIGNATURE.
@@ -400,7 +438,12 @@ async fn scenario_of_the_move_tests_through_the_sdk() {
         lock_secs: STAKE_LOCK_SECS,
     };
     let staked = env.send(&provider, stake.payload(aether)).await.unwrap();
-    let stake_time = staked["timestamp"].as_str().unwrap().parse::<u64>().unwrap() / 1_000_000;
+    let stake_time = staked["timestamp"]
+        .as_str()
+        .unwrap()
+        .parse::<u64>()
+        .unwrap()
+        / 1_000_000;
     let info: vo::StakeInfo = env
         .vo(vo::View::GetStake {
             agent_id: PROVIDER_AGENT_ID,
@@ -425,7 +468,9 @@ async fn scenario_of_the_move_tests_through_the_sdk() {
         session_id: SESSION_ID,
         nonce: FIRST_NONCE,
     };
-    env.send(&provider, paid_result.payload(aether)).await.unwrap();
+    env.send(&provider, paid_result.payload(aether))
+        .await
+        .unwrap();
     let unpaid_result = vo::Call::SubmitTaskResult {
         agent_id: PROVIDER_AGENT_ID,
         task_type: TASK_TYPE.into(),
@@ -436,7 +481,11 @@ async fn scenario_of_the_move_tests_through_the_sdk() {
         .unwrap();
     let task_count: String = env.vo(vo::View::TaskCount {}).await;
     assert_eq!(task_count, UNPAID_TASK_ID.to_string());
-    let t1: vo::TaskInfo = env.vo(vo::View::GetTask { task_id: PAID_TASK_ID }).await;
+    let t1: vo::TaskInfo = env
+        .vo(vo::View::GetTask {
+            task_id: PAID_TASK_ID,
+        })
+        .await;
     assert!(t1.paid && t1.session_id == SESSION_ID && t1.nonce == FIRST_NONCE);
     assert_eq!((t1.payer, t1.status), (principal.address(), 0));
     let t2: vo::TaskInfo = env
@@ -450,7 +499,10 @@ async fn scenario_of_the_move_tests_through_the_sdk() {
             agent_id: PROVIDER_AGENT_ID,
         })
         .await;
-    assert_eq!((stats.total_tasks, stats.paid_tasks, stats.successful_tasks), (2, 1, 1));
+    assert_eq!(
+        (stats.total_tasks, stats.paid_tasks, stats.successful_tasks),
+        (2, 1, 1)
+    );
     // The same payment cannot back a second result.
     env.expect_abort(
         env.send(&provider, paid_result.payload(aether)).await,
@@ -536,14 +588,22 @@ async fn scenario_of_the_move_tests_through_the_sdk() {
         })
         .await;
     assert_eq!(
-        (stats.successful_tasks, stats.paid_tasks, stats.upheld_disputes),
+        (
+            stats.successful_tasks,
+            stats.paid_tasks,
+            stats.upheld_disputes
+        ),
         (0, 1, 1)
     );
     assert_eq!(
         (stats.total_tasks, stats.disputes, stats.pending_disputes),
         (2, 1, 0)
     );
-    let t1: vo::TaskInfo = env.vo(vo::View::GetTask { task_id: PAID_TASK_ID }).await;
+    let t1: vo::TaskInfo = env
+        .vo(vo::View::GetTask {
+            task_id: PAID_TASK_ID,
+        })
+        .await;
     assert_eq!(t1.status, 2);
     let d: vo::DisputeInfo = env
         .vo(vo::View::GetDispute {
@@ -577,14 +637,25 @@ async fn scenario_of_the_move_tests_through_the_sdk() {
     }));
     let config: vo::OracleConfig = env.vo(vo::View::GetConfig {}).await;
     assert_eq!(
-        (config.admin, config.dispute_window_secs, config.slash_bps, config.treasury),
+        (
+            config.admin,
+            config.dispute_window_secs,
+            config.slash_bps,
+            config.treasury
+        ),
         (aether, 86_400, 5_000, aether)
     );
 
     // 8. Second payment and paid result (task 3); after the window, disputing it aborts.
-    pay_provider(&env, &facilitator, &session_key, provider.address(), SECOND_NONCE)
-        .await
-        .unwrap();
+    pay_provider(
+        &env,
+        &facilitator,
+        &session_key,
+        provider.address(),
+        SECOND_NONCE,
+    )
+    .await
+    .unwrap();
     let second = vo::Call::SubmitPaidTaskResult {
         agent_id: PROVIDER_AGENT_ID,
         task_type: TASK_TYPE.into(),
@@ -671,7 +742,11 @@ async fn scenario_of_the_move_tests_through_the_sdk() {
         })
         .await;
     assert_eq!(
-        (stats.paid_tasks, stats.successful_tasks, stats.upheld_disputes),
+        (
+            stats.paid_tasks,
+            stats.successful_tasks,
+            stats.upheld_disputes
+        ),
         (2, 1, 1)
     );
     assert_eq!(

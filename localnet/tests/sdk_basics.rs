@@ -2,10 +2,10 @@
 //! points), balances, sequence numbers, failed transactions, paging.
 mod common;
 
+use aptos_sdk::AptosError;
 use aptos_sdk::account::Ed25519Account;
 use aptos_sdk::transaction::{EntryFunction, InputEntryFunctionData};
 use aptos_sdk::types::AccountAddress;
-use aptos_sdk::AptosError;
 
 const APT: u64 = 100_000_000;
 
@@ -25,9 +25,16 @@ async fn faucet_transfer_and_balances_through_the_sdk() {
     assert!(!aptos.account_exists(bob.address()).await.unwrap());
 
     // 0x1::aptos_account::transfer
-    let done = aptos.transfer_apt(&alice, bob.address(), 3 * APT).await.unwrap();
+    let done = aptos
+        .transfer_apt(&alice, bob.address(), 3 * APT)
+        .await
+        .unwrap();
     let gas_used: u64 = done.data["gas_used"].as_str().unwrap().parse().unwrap();
-    let price: u64 = done.data["gas_unit_price"].as_str().unwrap().parse().unwrap();
+    let price: u64 = done.data["gas_unit_price"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert_eq!(done.data["success"], true);
     assert_eq!(aptos.get_balance(bob.address()).await.unwrap(), 3 * APT);
     assert_eq!(
@@ -40,11 +47,22 @@ async fn faucet_transfer_and_balances_through_the_sdk() {
     // 0x1::primary_fungible_store::transfer with APT metadata 0xa (the x402 `exact` payload).
     let before = aptos.get_balance(bob.address()).await.unwrap();
     let fa = aptos
-        .transfer_fungible_asset(&alice, AccountAddress::from_hex("0xa").unwrap(), bob.address(), 12_345)
+        .transfer_fungible_asset(
+            &alice,
+            AccountAddress::from_hex("0xa").unwrap(),
+            bob.address(),
+            12_345,
+        )
         .await
         .unwrap();
-    assert_eq!(fa.data["payload"]["function"], "0x1::primary_fungible_store::transfer");
-    assert_eq!(aptos.get_balance(bob.address()).await.unwrap(), before + 12_345);
+    assert_eq!(
+        fa.data["payload"]["function"],
+        "0x1::primary_fungible_store::transfer"
+    );
+    assert_eq!(
+        aptos.get_balance(bob.address()).await.unwrap(),
+        before + 12_345
+    );
     let fa_balance = aptos
         .view(
             "0x1::primary_fungible_store::balance",
@@ -63,7 +81,8 @@ async fn faucet_transfer_and_balances_through_the_sdk() {
         .unwrap_err();
     match err {
         AptosError::ExecutionFailed { vm_status } => assert!(
-            vm_status.starts_with("Move abort in 0x1::fungible_asset: EINSUFFICIENT_BALANCE(0x10004)"),
+            vm_status
+                .starts_with("Move abort in 0x1::fungible_asset: EINSUFFICIENT_BALANCE(0x10004)"),
             "{vm_status}"
         ),
         other => panic!("expected a failed transaction, got {other:?}"),
@@ -93,10 +112,17 @@ async fn faucet_transfer_and_balances_through_the_sdk() {
     let sim = aptos.simulate(&alice, payload).await.unwrap();
     assert!(sim.success(), "{sim:?}");
     assert!(sim.gas_used() > 0);
-    assert_eq!(aptos.ledger_info().await.unwrap().version().unwrap(), version_before);
+    assert_eq!(
+        aptos.ledger_info().await.unwrap().version().unwrap(),
+        version_before
+    );
 
     // Paging: ascending versions, genesis first.
-    let page = aptos.fullnode().get_transactions(Some(0), Some(2)).await.unwrap();
+    let page = aptos
+        .fullnode()
+        .get_transactions(Some(0), Some(2))
+        .await
+        .unwrap();
     assert_eq!(page.data.len(), 2);
     assert_eq!(page.data[0]["type"], "genesis_transaction");
     assert_eq!(page.data[1]["version"], "1");

@@ -4,9 +4,9 @@
 use std::collections::{BTreeSet, HashMap};
 
 use aether_protocol::abi::agent_card::{
-    Abort, AdminChanged, AgentRegistered, AgentStatusChanged, AgentTransferred,
-    AgentUpdated, AttestationRevoked, AttesterAdded, AttesterRemoved, Call, CardInfo, Event,
-    PrincipalAttested, View, limits,
+    Abort, AdminChanged, AgentRegistered, AgentStatusChanged, AgentTransferred, AgentUpdated,
+    AttestationRevoked, AttesterAdded, AttesterRemoved, Call, CardInfo, Event, PrincipalAttested,
+    View, limits,
 };
 use aether_protocol::{AbortCode, AetherEvent};
 use aptos_sdk::types::AccountAddress;
@@ -336,7 +336,9 @@ pub(crate) fn execute(state: &mut State, ctx: &mut Ctx, call: Call) -> Result<()
         } => {
             owned(state, ctx, agent_id)?;
             check_messaging_key(ctx, &messaging_pubkey)?;
-            touch(state, ctx, agent_id, |c| c.messaging_pubkey = messaging_pubkey);
+            touch(state, ctx, agent_id, |c| {
+                c.messaging_pubkey = messaging_pubkey
+            });
             Ok(())
         }
         Call::SetP2pEndpoint {
@@ -397,7 +399,12 @@ pub(crate) fn execute(state: &mut State, ctx: &mut Ctx, call: Call) -> Result<()
             {
                 ids.remove(i);
             }
-            state.cards.owned.entry(new_owner).or_default().push(agent_id);
+            state
+                .cards
+                .owned
+                .entry(new_owner)
+                .or_default()
+                .push(agent_id);
             emit(
                 ctx,
                 Event::AgentTransferred(AgentTransferred {

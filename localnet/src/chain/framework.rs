@@ -209,7 +209,12 @@ pub(crate) fn view_json(
         }
         ("timestamp", "now_seconds") => vec![json!(now_secs.to_string())],
         ("timestamp", "now_microseconds") => {
-            vec![json!(chain.last_timestamp_us().max(now_secs * 1_000_000).to_string())]
+            vec![json!(
+                chain
+                    .last_timestamp_us()
+                    .max(now_secs * 1_000_000)
+                    .to_string()
+            )]
         }
         ("chain_id", "get") => vec![json!(chain.chain_id())],
         _ => return Err(ViewError::UnknownFunction(String::new())),

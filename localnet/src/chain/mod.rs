@@ -190,7 +190,9 @@ pub enum SubmitError {
         max: u64,
     },
     /// `max_gas_amount` below the transaction's intrinsic units.
-    #[error("max_gas_amount {got} is below the {min} units this transaction needs before execution")]
+    #[error(
+        "max_gas_amount {got} is below the {min} units this transaction needs before execution"
+    )]
     MaxGasBelowMin {
         /// The transaction's.
         got: u64,
@@ -238,7 +240,9 @@ impl SubmitError {
             SubmitError::Expired { .. } => ("TRANSACTION_EXPIRED", 6),
             SubmitError::AccountDoesNotExist(_) => ("SENDING_ACCOUNT_DOES_NOT_EXIST", 7),
             SubmitError::TooLarge { .. } => ("EXCEEDED_MAX_TRANSACTION_SIZE", 10),
-            SubmitError::MaxGasAboveBound { .. } => ("MAX_GAS_UNITS_EXCEEDS_MAX_GAS_UNITS_BOUND", 13),
+            SubmitError::MaxGasAboveBound { .. } => {
+                ("MAX_GAS_UNITS_EXCEEDS_MAX_GAS_UNITS_BOUND", 13)
+            }
             SubmitError::MaxGasBelowMin { .. } => {
                 ("MAX_GAS_UNITS_BELOW_MIN_TRANSACTION_GAS_UNITS", 14)
             }
@@ -520,12 +524,13 @@ impl Chain {
             .or_default();
         state
             .accounts
-            .entry(aether_protocol::address::stake_vault_address(genesis.aether))
+            .entry(aether_protocol::address::stake_vault_address(
+                genesis.aether,
+            ))
             .or_default();
-        let hash = HashValue::new(Sha3_256::digest(
-            serde_json::to_vec(&genesis).unwrap_or_default(),
-        )
-        .into());
+        let hash = HashValue::new(
+            Sha3_256::digest(serde_json::to_vec(&genesis).unwrap_or_default()).into(),
+        );
         let json = render::genesis_json(&genesis, hash);
         let committed = Committed {
             version: 0,
@@ -723,7 +728,10 @@ impl Chain {
                 got: raw.sequence_number,
             });
         }
-        let sponsored = matches!(d.txn.authenticator, TransactionAuthenticator::FeePayer { .. });
+        let sponsored = matches!(
+            d.txn.authenticator,
+            TransactionAuthenticator::FeePayer { .. }
+        );
         let expected = match self.state.accounts.get(&raw.sender) {
             Some(a) => a.sequence_number,
             // A sponsored transaction may create its sender (sequence number 0).
@@ -805,7 +813,6 @@ impl Chain {
             aether: self.genesis.aether,
         })
     }
-
 }
 
 struct Outcome {
@@ -881,32 +888,32 @@ fn run(state: &mut State, genesis: &Genesis, d: &Decoded, timestamp_us: u64) -> 
 }
 
 fn dispatch(state: &mut State, ctx: &mut Ctx, ef: &EntryFunction) -> Result<(), ExecError> {
-        let module = ef.module.name.as_str();
-        let function = ef.function.as_str();
-        if ef.module.address == AccountAddress::ONE {
-            return framework::execute(state, ctx, module, function, &ef.type_args, &ef.args);
+    let module = ef.module.name.as_str();
+    let function = ef.function.as_str();
+    if ef.module.address == AccountAddress::ONE {
+        return framework::execute(state, ctx, module, function, &ef.type_args, &ef.args);
+    }
+    if ef.module.address != ctx.aether {
+        return Err(ExecError::Status("LINKER_ERROR"));
+    }
+    if !ef.type_args.is_empty() {
+        return Err(ExecError::Status("NUMBER_OF_TYPE_ARGUMENTS_MISMATCH"));
+    }
+    match module {
+        ac::MODULE => {
+            let call = ac::Call::decode_bcs(function, &ef.args).map_err(decode_status)?;
+            agent_card::execute(state, ctx, call)
         }
-        if ef.module.address != ctx.aether {
-            return Err(ExecError::Status("LINKER_ERROR"));
+        ds::MODULE => {
+            let call = ds::Call::decode_bcs(function, &ef.args).map_err(decode_status)?;
+            sessions::execute(state, ctx, call)
         }
-        if !ef.type_args.is_empty() {
-            return Err(ExecError::Status("NUMBER_OF_TYPE_ARGUMENTS_MISMATCH"));
+        vo::MODULE => {
+            let call = vo::Call::decode_bcs(function, &ef.args).map_err(decode_status)?;
+            oracle::execute(state, ctx, call)
         }
-        match module {
-            ac::MODULE => {
-                let call = ac::Call::decode_bcs(function, &ef.args).map_err(decode_status)?;
-                agent_card::execute(state, ctx, call)
-            }
-            ds::MODULE => {
-                let call = ds::Call::decode_bcs(function, &ef.args).map_err(decode_status)?;
-                sessions::execute(state, ctx, call)
-            }
-            vo::MODULE => {
-                let call = vo::Call::decode_bcs(function, &ef.args).map_err(decode_status)?;
-                oracle::execute(state, ctx, call)
-            }
-            _ => Err(ExecError::Status("LINKER_ERROR")),
-        }
+        _ => Err(ExecError::Status("LINKER_ERROR")),
+    }
 }
 
 impl Chain {
@@ -920,8 +927,16 @@ impl Chain {
     ) -> Result<Vec<Value>, ViewError> {
         let (addr, module, name) = split_function_id(function)?;
         if addr == AccountAddress::ONE {
-            return framework::view_json(&self.state, self, module, name, type_args, args, now_secs)
-                .map_err(|e| e.with_function(function));
+            return framework::view_json(
+                &self.state,
+                self,
+                module,
+                name,
+                type_args,
+                args,
+                now_secs,
+            )
+            .map_err(|e| e.with_function(function));
         }
         self.aether_view(addr, module, name, function, Payload::Json(args))
     }

@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use aether_protocol::abi::validation_oracle::{
     Abort, AgentStats, Call, ConfigUpdated, DisputeCreated, DisputeInfo, DisputeResolved, Event,
-    OracleAdded, OracleConfig, OracleRemoved, Staked, StakeInfo, TaskInfo, TaskResultSubmitted,
+    OracleAdded, OracleConfig, OracleRemoved, StakeInfo, Staked, TaskInfo, TaskResultSubmitted,
     Unstaked, View, dispute_status, limits, task_status,
 };
 use aether_protocol::reputation::{ReputationInputs, score};

@@ -305,7 +305,9 @@ pub(crate) fn view(state: &State, ctx: &ViewCtx, v: View) -> Result<Vec<Value>, 
         }
         View::RemainingRequests { session_id } => {
             let s = get(session_id)?;
-            vec![json!(s.max_requests.saturating_sub(s.requests_used).to_string())]
+            vec![json!(
+                s.max_requests.saturating_sub(s.requests_used).to_string()
+            )]
         }
         View::IsNonceUsed { session_id, nonce } => {
             vec![json!(store.payments.contains_key(&(session_id, nonce)))]

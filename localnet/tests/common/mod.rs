@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
-use aether_localnet::{Localnet, LocalnetConfig, LocalnetHandle};
 use aether_localnet::log::FsyncPolicy;
+use aether_localnet::{Localnet, LocalnetConfig, LocalnetHandle};
 use aptos_sdk::account::Ed25519Account;
 use aptos_sdk::transaction::{SponsoredTransactionBuilder, TransactionPayload};
 use aptos_sdk::types::ChainId;
@@ -32,7 +32,10 @@ pub async fn sponsored(
     sponsor: &Ed25519Account,
     payload: TransactionPayload,
 ) -> Result<Value, AptosError> {
-    let seq = aptos.get_sequence_number(sender.address()).await.unwrap_or(0);
+    let seq = aptos
+        .get_sequence_number(sender.address())
+        .await
+        .unwrap_or(0);
     let signed = SponsoredTransactionBuilder::new()
         .sender(sender.address())
         .sequence_number(seq)
