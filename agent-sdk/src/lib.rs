@@ -3,9 +3,11 @@
 //! **Status: under construction.**
 //! - [`wire`]: the M2M wire formats (issue 4).
 //! - [`scanner`]: the security scanner (issue 4).
+//! - [`p2p`]: end-to-end encrypted P2P messaging between agents (issue 5): handshake, records, session, TCP/WebSocket, `Agent`.
 //!
-//! The encrypted P2P transport (issue 5), chain, discovery and x402 clients are not built yet.
+//! Chain, discovery and x402 clients are not built yet.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod p2p;
 pub mod scanner;
 pub mod wire;
