@@ -4,6 +4,7 @@
 //! - [`m2m`]: M2M wire tools (`compress`, `decompress`, `inspect`) and [`scan`] (security scanner).
 use clap::{Parser, Subcommand};
 
+mod chain;
 mod m2m;
 mod scan;
 
@@ -26,6 +27,15 @@ enum Command {
     /// M2M wire format tools and the security scanner.
     #[command(subcommand)]
     M2m(m2m::M2mCommand),
+    /// Create a profile (key, network, contract address) and fund it from the faucet.
+    Init(chain::InitArgs),
+    /// Register an agent on chain (agent_card::register).
+    Register(chain::RegisterArgs),
+    /// Show or update an agent card.
+    #[command(subcommand)]
+    Agent(chain::AgentCommand),
+    /// Run the embedded Aptos node (aether-localnet) in the foreground.
+    Localnet(chain::LocalnetArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -45,5 +55,9 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::M2m(cmd) => m2m::run(cmd),
+        Command::Init(a) => chain::init(a),
+        Command::Register(a) => chain::register(a),
+        Command::Agent(a) => chain::agent(a),
+        Command::Localnet(a) => chain::localnet(a),
     }
 }
