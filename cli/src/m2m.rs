@@ -1,15 +1,253 @@
 //! `aether-cli m2m ...`: M2M wire tools. Owned by the codec work (issue 4).
+//!
+//! - `compress`: JSON (or SSE, or any text) → frame, `--algorithm` picks the format;
+//! - `decompress`: any frame (format detected by prefix) → the original bytes;
+//! - `inspect`: the routing header of a frame, without decompressing the payload;
+//! - `scan`: the security scanner (see [`crate::scan`]).
+//!
+//! Input comes from the positional argument, `--file PATH` (`-` for stdin), or stdin when
+//! neither is given. Binary output goes to stdout or `--output`. HMAC keys come from
+//! `--hmac-key-file` or the `AETHER_M2M_HMAC_KEY` environment variable (hex), never argv.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+
+use aether_agent::wire::{self, Algorithm, EncodeOptions, FrameOptions, Limits};
+use anyhow::Context;
+use base64::Engine as _;
 
 /// M2M subcommands.
 #[derive(clap::Subcommand)]
 pub enum M2mCommand {
     /// Scan text or JSON for prompt injection and related attacks.
     Scan(crate::scan::ScanArgs),
+    /// Encode JSON (or an SSE stream with `--algorithm sse`) into a wire frame.
+    Compress(CompressArgs),
+    /// Decode any wire frame (format detected by prefix) back to the original bytes.
+    Decompress(DecompressArgs),
+    /// Print a frame's routing header without decompressing its payload.
+    Inspect(InspectArgs),
+}
+
+/// Where input comes from.
+#[derive(clap::Args)]
+pub struct Input {
+    /// Input given on the command line.
+    pub data: Option<String>,
+    /// Read input from this file (`-` for stdin).
+    #[arg(long, short = 'f', conflicts_with = "data")]
+    pub file: Option<PathBuf>,
+}
+
+impl Input {
+    fn read(&self) -> anyhow::Result<Vec<u8>> {
+        if let Some(d) = &self.data {
+            return Ok(d.as_bytes().to_vec());
+        }
+        let mut buf = Vec::new();
+        match &self.file {
+            Some(p) if p.as_os_str() != "-" => {
+                buf = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
+            }
+            _ => {
+                std::io::stdin()
+                    .read_to_end(&mut buf)
+                    .context("reading stdin")?;
+            }
+        }
+        Ok(buf)
+    }
+}
+
+/// HMAC key source.
+#[derive(clap::Args)]
+pub struct KeyArgs {
+    /// File holding the HMAC-SHA256 key (raw bytes, at least 16).
+    #[arg(long)]
+    pub hmac_key_file: Option<PathBuf>,
+    /// HMAC key as hex (from the environment only).
+    #[arg(long, env = "AETHER_M2M_HMAC_KEY", hide_env_values = true, hide = true)]
+    pub hmac_key_hex: Option<String>,
+}
+
+impl KeyArgs {
+    fn key(&self) -> anyhow::Result<Option<Vec<u8>>> {
+        if let Some(p) = &self.hmac_key_file {
+            return Ok(Some(
+                std::fs::read(p).with_context(|| format!("reading {}", p.display()))?,
+            ));
+        }
+        match &self.hmac_key_hex {
+            Some(h) => Ok(Some(
+                hex::decode(h.trim()).context("AETHER_M2M_HMAC_KEY is not hex")?,
+            )),
+            None => Ok(None),
+        }
+    }
+}
+
+/// Arguments of `m2m compress`.
+#[derive(clap::Args)]
+pub struct CompressArgs {
+    #[command(flatten)]
+    input: Input,
+    /// Format: aether, m2m, m2m-text, brotli, token-cl100k, token-o200k, sse, plain.
+    #[arg(long, short = 'a', default_value = "aether")]
+    algorithm: Algorithm,
+    /// Count request tokens with the model's tokenizer into the routing header.
+    #[arg(long)]
+    count_tokens: bool,
+    #[command(flatten)]
+    key: KeyArgs,
+    /// Write the frame here instead of stdout.
+    #[arg(long, short = 'o')]
+    output: Option<PathBuf>,
+    /// Print a JSON summary (sizes, ratio, routing header, frame as base64) instead of the frame.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Arguments of `m2m decompress`.
+#[derive(clap::Args)]
+pub struct DecompressArgs {
+    #[command(flatten)]
+    input: Input,
+    #[command(flatten)]
+    key: KeyArgs,
+    /// Largest decompressed payload accepted, in bytes.
+    #[arg(long, default_value_t = wire::limits::MAX_DECOMPRESSED_SIZE)]
+    max_decompressed: usize,
+    /// Write the payload here instead of stdout.
+    #[arg(long, short = 'o')]
+    output: Option<PathBuf>,
+    /// Print a JSON summary (format, sizes, payload as text) instead of the raw payload.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Arguments of `m2m inspect`.
+#[derive(clap::Args)]
+pub struct InspectArgs {
+    #[command(flatten)]
+    input: Input,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+fn write_out(path: &Option<PathBuf>, bytes: &[u8]) -> anyhow::Result<()> {
+    match path {
+        Some(p) => std::fs::write(p, bytes).with_context(|| format!("writing {}", p.display())),
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(bytes)?;
+            out.flush()?;
+            Ok(())
+        }
+    }
+}
+
+fn compress(args: CompressArgs) -> anyhow::Result<()> {
+    let input = args.input.read()?;
+    let opts = EncodeOptions {
+        frame: FrameOptions {
+            count_tokens: args.count_tokens,
+            stream: false,
+        },
+        hmac_key: args.key.key()?,
+    };
+    let frame = wire::compress(&input, args.algorithm, &opts).context("encoding")?;
+    if args.json {
+        let routing = wire::inspect(&frame)
+            .map(|i| i.to_json())
+            .unwrap_or_default();
+        let summary = serde_json::json!({
+            "format": wire::detect(&frame).name(),
+            "input_len": input.len(),
+            "frame_len": frame.len(),
+            "ratio": frame.len() as f64 / input.len().max(1) as f64,
+            "inspect": routing,
+            "frame_base64": base64::engine::general_purpose::STANDARD.encode(&frame),
+        });
+        println!("{summary:#}");
+        return Ok(());
+    }
+    write_out(&args.output, &frame)
+}
+
+fn decompress(args: DecompressArgs) -> anyhow::Result<()> {
+    let frame = args.input.read()?;
+    let limits = Limits {
+        max_decompressed: args.max_decompressed,
+        ..Limits::default()
+    };
+    let key = args.key.key()?;
+    let payload = wire::decompress(&frame, &limits, key.as_deref()).context("decoding")?;
+    if args.json {
+        let summary = serde_json::json!({
+            "format": wire::detect(&frame).name(),
+            "frame_len": frame.len(),
+            "payload_len": payload.len(),
+            "payload": String::from_utf8_lossy(&payload),
+        });
+        println!("{summary:#}");
+        return Ok(());
+    }
+    write_out(&args.output, &payload)
+}
+
+fn inspect(args: InspectArgs) -> anyhow::Result<()> {
+    let frame = args.input.read()?;
+    let info = wire::inspect(&frame).context("reading the frame header")?;
+    let json = info.to_json();
+    if args.json {
+        println!("{json:#}");
+        return Ok(());
+    }
+    println!("format       {}", info.format.name());
+    println!(
+        "frame        {} bytes, codec {}",
+        info.frame_len, info.codec
+    );
+    if let Some(n) = info.original_len {
+        println!("original     {n} bytes");
+    }
+    if let Some(n) = info.frames {
+        println!("frames       {n}");
+    }
+    if let Some(s) = info.security {
+        println!(
+            "security     {}",
+            ["none", "hmac-sha256", "aead"]
+                .get(usize::from(s))
+                .unwrap_or(&"unknown")
+        );
+    }
+    let routing = &json["routing"];
+    if !routing.is_null() {
+        println!("schema       {}", routing["schema"].as_str().unwrap_or("?"));
+        println!("flags        {}", routing["flags"].as_str().unwrap_or("?"));
+        if let Some(obj) = routing["header"].as_object() {
+            for (k, v) in obj {
+                println!("{k:<12} {v}");
+            }
+        }
+        if let Some(e) = routing.get("error") {
+            println!("routing      unreadable: {e}");
+        }
+        if !routing["token_count"].is_null() {
+            println!("tokens       {}", routing["token_count"]);
+        }
+    }
+    Ok(())
 }
 
 /// Runs an M2M subcommand.
 pub fn run(cmd: M2mCommand) -> anyhow::Result<()> {
     match cmd {
         M2mCommand::Scan(args) => crate::scan::run(args),
+        M2mCommand::Compress(args) => compress(args),
+        M2mCommand::Decompress(args) => decompress(args),
+        M2mCommand::Inspect(args) => inspect(args),
     }
 }

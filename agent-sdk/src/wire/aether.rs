@@ -85,8 +85,7 @@ impl AetherFrame {
                 max: MAX_INPUT_SIZE,
             });
         }
-        let value = json::parse(json_bytes, super::limits::MAX_JSON_DEPTH)?;
-        let routing = Routing::from_json(&value, opts.stream, opts.count_tokens);
+        let routing = Routing::from_json_bytes(json_bytes, opts.stream, opts.count_tokens)?;
         Self::new(routing, json_bytes.to_vec())
     }
 

@@ -1,9 +1,4 @@
-//! JSON checks shared by the encoders and decoders: nesting depth (a byte scan, no parse)
-//! and parsing with typed errors.
-
-use serde_json::Value;
-
-use super::error::EncodeError;
+//! JSON nesting depth check shared by the encoders and decoders (a byte scan, no parse).
 
 /// Deepest nesting of objects/arrays in `bytes`, stopping early once it passes `max`.
 /// Brackets inside strings do not count. The scan is linear and allocation-free; it does not
@@ -38,18 +33,6 @@ pub fn depth_exceeds(bytes: &[u8], max: usize) -> bool {
     false
 }
 
-/// Parses `bytes` as JSON after checking its depth against `max_depth`.
-pub fn parse(bytes: &[u8], max_depth: usize) -> Result<Value, EncodeError> {
-    if depth_exceeds(bytes, max_depth) {
-        return Err(EncodeError::NestingTooDeep { max: max_depth });
-    }
-    serde_json::from_slice(bytes).map_err(|e| EncodeError::InvalidJson {
-        line: e.line(),
-        column: e.column(),
-        reason: e.to_string(),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -60,18 +43,5 @@ mod tests {
         assert!(depth_exceeds(b"[[[1]]]", 2));
         assert!(!depth_exceeds(b"[[1]]", 2));
         assert!(!depth_exceeds(br#"["\"[[[["]"#, 1));
-    }
-
-    #[test]
-    fn parse_reports_position() {
-        let err = parse(b"{\n  \"a\": }", 8).unwrap_err();
-        assert!(
-            matches!(err, EncodeError::InvalidJson { line: 2, .. }),
-            "{err:?}"
-        );
-        assert_eq!(
-            parse(b"[[[]]]", 2),
-            Err(EncodeError::NestingTooDeep { max: 2 })
-        );
     }
 }

@@ -33,6 +33,7 @@
 pub mod aether;
 mod compress;
 pub mod error;
+mod extract;
 mod json;
 pub mod limits;
 pub mod routing;

@@ -14,8 +14,10 @@
 
 use serde_json::Value;
 
-use super::error::DecodeError;
-use super::limits::MAX_SHORT_STRING_LEN;
+use super::error::{DecodeError, EncodeError};
+use super::extract::{self, Extract, Scalar};
+use super::json;
+use super::limits::{MAX_JSON_DEPTH, MAX_SHORT_STRING_LEN};
 use super::tokens::{self, Tokenizer};
 use super::varint;
 
@@ -355,14 +357,20 @@ pub struct Routing {
     pub token_count: Option<TokenCount>,
 }
 
-fn push_short_str(out: &mut Vec<u8>, s: &str) {
+/// `s` cut to at most 255 bytes at a UTF-8 boundary (the u8 length of the header).
+fn short(s: &str) -> &str {
     let mut end = s.len().min(MAX_SHORT_STRING_LEN);
     while !s.is_char_boundary(end) {
         end -= 1;
     }
-    // end <= 255 by construction.
-    out.push(end as u8);
-    out.extend_from_slice(&s.as_bytes()[..end]);
+    &s[..end]
+}
+
+fn push_short_str(out: &mut Vec<u8>, s: &str) {
+    let s = short(s);
+    // At most 255 bytes by construction.
+    out.push(s.len() as u8);
+    out.extend_from_slice(s.as_bytes());
 }
 
 fn read_short_str(buf: &[u8], pos: &mut usize, field: &'static str) -> Result<String, DecodeError> {
@@ -551,22 +559,45 @@ impl Routing {
         })
     }
 
-    /// Extracts schema, flags and routing header from parsed JSON, classifying it as the
-    /// reference does. `stream` selects the streaming-chunk schema for response-like JSON.
-    /// With `count_tokens`, request contents are counted with the model's tokenizer (when
-    /// known) and the cost uses that count instead of the 4-bytes-a-token estimate.
+    /// Extracts schema, flags and routing header from JSON bytes (validated in one pass, depth
+    /// checked first), classifying the document as the reference does: an object with `model`
+    /// and `messages` is a request; one with `choices` or an id starting `chatcmpl-` a response
+    /// (a streaming chunk when `stream`); anything else a request. With `count_tokens`, request
+    /// contents are counted with the model's tokenizer (when known) and the cost uses that count
+    /// instead of the 4-bytes-a-token estimate.
+    pub fn from_json_bytes(
+        bytes: &[u8],
+        stream: bool,
+        count_tokens: bool,
+    ) -> Result<Self, EncodeError> {
+        if json::depth_exceeds(bytes, MAX_JSON_DEPTH) {
+            return Err(EncodeError::NestingTooDeep {
+                max: MAX_JSON_DEPTH,
+            });
+        }
+        let x = extract::extract(bytes).map_err(|e| EncodeError::InvalidJson {
+            line: e.line(),
+            column: e.column(),
+            reason: e.to_string(),
+        })?;
+        Ok(Self::from_extract(&x, stream, count_tokens))
+    }
+
+    /// [`Routing::from_json_bytes`] for an already parsed value.
     pub fn from_json(value: &Value, stream: bool, count_tokens: bool) -> Self {
-        let is_request = value.get("messages").is_some() && value.get("model").is_some();
-        let is_response = value.get("choices").is_some()
-            || value
-                .get("id")
-                .and_then(Value::as_str)
-                .is_some_and(|s| s.starts_with("chatcmpl-"));
+        let bytes = serde_json::to_vec(value).unwrap_or_default();
+        Self::from_json_bytes(&bytes, stream, count_tokens).unwrap_or_else(|_| Self::opaque())
+    }
+
+    fn from_extract(x: &Extract<'_>, stream: bool, count_tokens: bool) -> Self {
+        let is_request = x.has_messages && x.model_present;
+        let is_response =
+            x.has_choices || x.id.as_str().is_some_and(|s| s.starts_with("chatcmpl-"));
         if is_request || !(is_response || stream) {
-            Self::request_from_json(value, count_tokens)
+            Self::request_from(x, count_tokens)
         } else {
-            Self::response_from_json(
-                value,
+            Self::response_from(
+                x,
                 if stream {
                     Schema::Stream
                 } else {
@@ -576,47 +607,32 @@ impl Routing {
         }
     }
 
-    fn request_from_json(v: &Value, count_tokens: bool) -> Self {
+    fn request_from(x: &Extract<'_>, count_tokens: bool) -> Self {
         use request_flags as f;
         let mut flags = 0u16;
-        let model = v.get("model").and_then(Value::as_str).unwrap_or("");
-        let mut roles = Vec::new();
+        let model = x.model.as_str().unwrap_or("");
+        let mut roles = Vec::with_capacity(x.messages.len());
         let mut content_hint = 0u32;
-        let mut texts: Vec<&str> = Vec::new();
-        let messages = v.get("messages").and_then(Value::as_array);
-        for msg in messages.into_iter().flatten() {
-            let role = msg.get("role").and_then(Value::as_str);
+        for msg in &x.messages {
+            let role = msg.role.as_str();
             if matches!(role, Some("system" | "developer")) {
                 flags |= f::SYSTEM;
             }
             roles.push(Role::from_json(role));
-            match msg.get("content") {
-                Some(Value::String(s)) => {
-                    content_hint = content_hint.saturating_add(sat32(s.len()));
-                    texts.push(s);
-                }
-                Some(Value::Array(parts)) => {
-                    for part in parts {
-                        if let Some(t) = part.get("text").and_then(Value::as_str) {
-                            content_hint = content_hint.saturating_add(sat32(t.len()));
-                            texts.push(t);
-                        }
-                        if part.get("type").and_then(Value::as_str) == Some("image_url") {
-                            flags |= f::IMAGES;
-                        }
-                    }
-                }
-                _ => {}
+            for t in &msg.texts {
+                content_hint = content_hint.saturating_add(sat32(t.len()));
+            }
+            if msg.image {
+                flags |= f::IMAGES;
             }
         }
-        let has = |k: &str| v.get(k).is_some();
-        if has("tools") || has("functions") {
+        if x.has("tools") || x.has("functions") {
             flags |= f::TOOLS;
         }
-        if has("tool_choice") || has("function_call") {
+        if x.has("tool_choice") || x.has("function_call") {
             flags |= f::TOOL_CHOICE;
         }
-        if v.get("stream").and_then(Value::as_bool) == Some(true) {
+        if x.stream == Scalar::Bool(true) {
             flags |= f::STREAM;
         }
         for (key, bit) in [
@@ -630,22 +646,27 @@ impl Routing {
             ("top_p", f::TOP_P),
             ("stop", f::STOP),
         ] {
-            if has(key) {
+            if x.has(key) {
                 flags |= bit;
             }
         }
         // Fixed defect: the flag means "a varint follows", so only set it for an integer.
-        let max_tokens = ["max_tokens", "max_completion_tokens"]
-            .iter()
-            .find_map(|k| v.get(*k).and_then(Value::as_u64))
-            .map(|n| u32::try_from(n).unwrap_or(u32::MAX));
+        let max_tokens = x
+            .max_tokens
+            .as_u64()
+            .or(x.max_completion_tokens.as_u64())
+            .map(sat32_u64);
         if max_tokens.is_some() {
             flags |= f::MAX_TOKENS;
         }
         let token_count = if count_tokens {
             Tokenizer::for_model(model).map(|tokenizer| TokenCount {
                 tokenizer,
-                tokens: tokenizer.count(texts.iter().copied()),
+                tokens: tokenizer.count(
+                    x.messages
+                        .iter()
+                        .flat_map(|m| m.texts.iter().map(|t| t.as_ref())),
+                ),
             })
         } else {
             None
@@ -659,7 +680,7 @@ impl Routing {
             schema: Schema::Request,
             flags,
             header: RoutingHeader::Request(RequestHeader {
-                model: model.to_owned(),
+                model: short(model).to_owned(),
                 message_count: sat32(roles.len()),
                 roles,
                 content_hint,
@@ -670,27 +691,22 @@ impl Routing {
         }
     }
 
-    fn response_from_json(v: &Value, schema: Schema) -> Self {
+    fn response_from(x: &Extract<'_>, schema: Schema) -> Self {
         use response_flags as f;
         let mut flags = 0u16;
-        let first = v
-            .get("choices")
-            .and_then(Value::as_array)
-            .and_then(|c| c.first());
-        let finish = first
-            .and_then(|c| c.get("finish_reason"))
-            .and_then(Value::as_str);
+        let first = x.first_choice.as_ref();
+        let finish = first.and_then(|c| c.finish_reason.as_str());
         if let Some(c) = first {
             // Chunks carry `delta` where responses carry `message`.
-            let msg = c.get("message").or_else(|| c.get("delta"));
-            if msg.and_then(|m| m.get("tool_calls")).is_some() {
+            let msg = if c.message.present {
+                c.message
+            } else {
+                c.delta
+            };
+            if msg.tool_calls {
                 flags |= f::TOOL_CALLS;
             }
-            if msg
-                .and_then(|m| m.get("refusal"))
-                .and_then(Value::as_str)
-                .is_some()
-            {
+            if msg.refusal {
                 flags |= f::REFUSAL;
             }
         }
@@ -699,22 +715,12 @@ impl Routing {
             Some("length") => flags |= f::TRUNCATED,
             _ => {}
         }
-        let model = v.get("model").and_then(Value::as_str).unwrap_or("");
-        let usage = v
-            .get("usage")
-            .filter(|u| !u.is_null() || schema != Schema::Stream);
-        let num = |u: Option<&Value>, path: &[&str]| -> Option<u64> {
-            let mut cur = u?;
-            for k in path {
-                cur = cur.get(*k)?;
-            }
-            cur.as_u64()
-        };
-        let prompt_tokens = sat32_u64(num(usage, &["prompt_tokens"]).unwrap_or(0));
-        let completion_tokens = sat32_u64(num(usage, &["completion_tokens"]).unwrap_or(0));
-        let cached = num(usage, &["prompt_tokens_details", "cached_tokens"]).filter(|n| *n > 0);
-        let reasoning =
-            num(usage, &["completion_tokens_details", "reasoning_tokens"]).filter(|n| *n > 0);
+        let model = x.model.as_str().unwrap_or("");
+        let usage = x.usage.filter(|u| !u.null || schema != Schema::Stream);
+        let prompt_tokens = sat32_u64(usage.and_then(|u| u.prompt_tokens).unwrap_or(0));
+        let completion_tokens = sat32_u64(usage.and_then(|u| u.completion_tokens).unwrap_or(0));
+        let cached = usage.and_then(|u| u.cached_tokens).filter(|n| *n > 0);
+        let reasoning = usage.and_then(|u| u.reasoning_tokens).filter(|n| *n > 0);
         let mut cost_usd = None;
         if usage.is_some() {
             flags |= f::USAGE | f::COST;
@@ -734,8 +740,8 @@ impl Routing {
             schema,
             flags,
             header: RoutingHeader::Response(ResponseHeader {
-                id: v.get("id").and_then(Value::as_str).unwrap_or("").to_owned(),
-                model: model.to_owned(),
+                id: short(x.id.as_str().unwrap_or("")).to_owned(),
+                model: short(model).to_owned(),
                 finish_reason: FinishReason::from_json(finish),
                 prompt_tokens,
                 completion_tokens,

@@ -14,8 +14,7 @@
 
 use super::aether::AetherFrame;
 use super::error::{DecodeError, EncodeError};
-use super::json;
-use super::limits::{Limits, MAX_JSON_DEPTH};
+use super::limits::Limits;
 use super::routing::Routing;
 use super::v1::V1Frame;
 use super::varint;
@@ -60,9 +59,9 @@ fn routing_for(event: &[u8]) -> Routing {
     if let Some(body) = body
         && body.first() == Some(&b'{')
         && !body.contains(&b'\n')
-        && let Ok(value) = json::parse(body, MAX_JSON_DEPTH)
+        && let Ok(routing) = Routing::from_json_bytes(body, true, false)
     {
-        return Routing::from_json(&value, true, false);
+        return routing;
     }
     Routing::opaque()
 }

@@ -99,8 +99,7 @@ impl V1Frame {
                 max: MAX_INPUT_SIZE,
             });
         }
-        let value = json::parse(json_bytes, super::limits::MAX_JSON_DEPTH)?;
-        let routing = Routing::from_json(&value, opts.stream, opts.count_tokens);
+        let routing = Routing::from_json_bytes(json_bytes, opts.stream, opts.count_tokens)?;
         Self::from_routing(&routing, json_bytes.to_vec())
     }
 
