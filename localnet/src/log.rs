@@ -10,8 +10,10 @@
 //!
 //! Every committed transaction is appended (one `write`) before the submitter gets its answer,
 //! so it survives the process being killed (`kill -9`). Whether it also survives power loss
-//! depends on the [`FsyncPolicy`]: `Always` calls `fdatasync` after every record; `Never`
-//! leaves flushing to the OS.
+//! depends on the [`FsyncPolicy`]: under `Always` the submitter is answered only once an
+//! `fdatasync` covering its record has completed; concurrent submitters share one `fdatasync`
+//! (group commit, [`Syncer`]), which runs outside the node's lock. `Never` leaves flushing to
+//! the OS.
 //!
 //! Recovery: records are read until the first one that is incomplete, has a bad length or a bad
 //! checksum, or does not decode. That tail is cut off, saved next to the log as
@@ -21,6 +23,8 @@
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
 
 use crate::chain::Genesis;
 
@@ -241,6 +245,57 @@ pub struct LedgerLog {
     path: PathBuf,
     policy: FsyncPolicy,
     buf: Vec<u8>,
+    syncer: Arc<Syncer>,
+}
+
+/// Group commit: makes the log durable up to an offset, sharing one `fdatasync` among every
+/// caller waiting for an offset it covers. Works on its own file handle, so it never needs the
+/// node's lock.
+#[derive(Debug)]
+pub struct Syncer {
+    file: File,
+    path: PathBuf,
+    /// Bytes written so far (end offset of the last appended record).
+    written: AtomicU64,
+    state: Mutex<SyncState>,
+    done: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct SyncState {
+    synced: u64,
+    syncing: bool,
+}
+
+impl Syncer {
+    /// Returns once everything up to `offset` is on stable storage.
+    pub fn sync_to(&self, offset: u64) -> Result<(), LogError> {
+        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            if st.synced >= offset {
+                return Ok(());
+            }
+            if st.syncing {
+                st = self.done.wait(st).unwrap_or_else(|p| p.into_inner());
+                continue;
+            }
+            st.syncing = true;
+            // Every write that ended at or before `target` completed before this sync starts.
+            let target = self.written.load(Ordering::Acquire);
+            drop(st);
+            let result = self.file.sync_data();
+            st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            st.syncing = false;
+            if result.is_ok() {
+                st.synced = st.synced.max(target);
+            }
+            self.done.notify_all();
+            result.map_err(|source| LogError::Io {
+                path: self.path.clone(),
+                source,
+            })?;
+        }
+    }
 }
 
 impl LedgerLog {
@@ -298,39 +353,64 @@ impl LedgerLog {
                 }
             }
         }
-        file.seek(SeekFrom::End(0)).map_err(io)?;
+        let end = file.seek(SeekFrom::End(0)).map_err(io)?;
+        let syncer = Arc::new(Syncer {
+            file: file.try_clone().map_err(io)?,
+            path: path.to_path_buf(),
+            written: AtomicU64::new(end),
+            state: Mutex::new(SyncState {
+                synced: end,
+                syncing: false,
+            }),
+            done: Condvar::new(),
+        });
         Ok((
             LedgerLog {
                 file,
                 path: path.to_path_buf(),
                 policy,
                 buf: Vec::new(),
+                syncer,
             },
             Recovery { records, truncated },
         ))
     }
 
-    /// Appends a record with one `write` (and `fdatasync` under [`FsyncPolicy::Always`]).
-    pub fn append(&mut self, record: &Record) -> Result<(), LogError> {
+    /// Appends a record with one `write` and returns the offset it ends at. Under
+    /// [`FsyncPolicy::Always`] the caller must then wait for [`Syncer::sync_to`] of that offset
+    /// (outside any lock) before reporting the record as durable; see [`LedgerLog::durable`].
+    pub fn append(&mut self, record: &Record) -> Result<u64, LogError> {
         self.buf.clear();
         encode(record, &mut self.buf)?;
-        let io = |source| LogError::Io {
-            path: self.path.clone(),
-            source,
-        };
-        self.file.write_all(&self.buf).map_err(io)?;
-        if self.policy == FsyncPolicy::Always {
-            self.file.sync_data().map_err(io)?;
+        self.file
+            .write_all(&self.buf)
+            .map_err(|source| LogError::Io {
+                path: self.path.clone(),
+                source,
+            })?;
+        let len = self.buf.len() as u64;
+        Ok(self.syncer.written.fetch_add(len, Ordering::AcqRel) + len)
+    }
+
+    /// What a caller must wait for so that the record ending at `end` is durable under this
+    /// log's policy: `Some((syncer, end))` under [`FsyncPolicy::Always`], `None` otherwise.
+    pub fn durable(&self, end: u64) -> Option<(Arc<Syncer>, u64)> {
+        (self.policy == FsyncPolicy::Always).then(|| (self.syncer.clone(), end))
+    }
+
+    /// Appends and, under [`FsyncPolicy::Always`], syncs before returning.
+    pub fn append_durable(&mut self, record: &Record) -> Result<(), LogError> {
+        let end = self.append(record)?;
+        if let Some((s, end)) = self.durable(end) {
+            s.sync_to(end)?;
         }
         Ok(())
     }
 
-    /// Flushes to stable storage.
+    /// Flushes everything written so far to stable storage.
     pub fn sync(&self) -> Result<(), LogError> {
-        self.file.sync_data().map_err(|source| LogError::Io {
-            path: self.path.clone(),
-            source,
-        })
+        self.syncer
+            .sync_to(self.syncer.written.load(Ordering::Acquire))
     }
 
     /// The log file.
@@ -407,6 +487,37 @@ mod tests {
                 Err(RecordError::Incomplete { .. })
             ));
         }
+    }
+
+    #[test]
+    fn group_commit_serves_concurrent_writers() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.log");
+        let (log, _) = LedgerLog::open(&path, FsyncPolicy::Always).unwrap();
+        let log = std::sync::Arc::new(std::sync::Mutex::new(log));
+        let threads: Vec<_> = (0..8u8)
+            .map(|t| {
+                let log = log.clone();
+                std::thread::spawn(move || {
+                    for i in 0..20u8 {
+                        let (syncer, end) = {
+                            let mut l = log.lock().unwrap();
+                            let end = l.append(&txn(t * 20 + i)).unwrap();
+                            l.durable(end).unwrap()
+                        };
+                        syncer.sync_to(end).unwrap();
+                        assert!(syncer.state.lock().unwrap().synced >= end);
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        drop(log);
+        let (_, rec) = LedgerLog::open(&path, FsyncPolicy::Never).unwrap();
+        assert_eq!(rec.records.len(), 160);
+        assert!(rec.truncated.is_none());
     }
 
     #[test]

@@ -123,7 +123,7 @@ impl Node {
         let mut it = records.into_iter().enumerate();
         let mut chain = match it.next() {
             None => {
-                log.append(&Record::Genesis(genesis.clone()))?;
+                log.append_durable(&Record::Genesis(genesis.clone()))?;
                 Chain::new(genesis)
             }
             Some((_, Record::Genesis(g))) => {
@@ -218,7 +218,7 @@ impl Node {
         let offset_us = g
             .clock_offset_us
             .saturating_add(secs.saturating_mul(1_000_000));
-        g.log.append(&Record::ClockOffset { offset_us })?;
+        g.log.append_durable(&Record::ClockOffset { offset_us })?;
         g.clock_offset_us = offset_us;
         Ok(now_of(&g))
     }
@@ -226,8 +226,15 @@ impl Node {
     /// Decodes, checks and commits (or holds) a BCS signed transaction.
     pub fn submit(&self, bytes: &[u8]) -> Result<Submitted, NodeError> {
         let d = Decoded::from_bcs(bytes)?;
-        let mut g = self.lock();
-        submit_locked(&mut g, d)
+        let (out, wait) = {
+            let mut g = self.lock();
+            submit_locked(&mut g, d)?
+        };
+        // Group commit: wait for durability outside the lock.
+        if let Some((syncer, end)) = wait {
+            syncer.sync_to(end)?;
+        }
+        Ok(out)
     }
 
     /// Simulates a BCS signed transaction (signatures are not checked, as on a real node the
@@ -313,7 +320,11 @@ impl Node {
             .to_bcs()
             .map_err(|e| NodeError::Faucet(e.to_string()))?;
         let d = Decoded::from_bcs(&bytes)?;
-        let out = submit_locked(&mut g, d)?;
+        let (out, wait) = submit_locked(&mut g, d)?;
+        drop(g);
+        if let Some((syncer, end)) = wait {
+            syncer.sync_to(end)?;
+        }
         Ok(out.hash)
     }
 
@@ -329,20 +340,27 @@ fn now_of(g: &Inner) -> u64 {
         .max(g.chain.last_timestamp_us())
 }
 
-fn submit_locked(g: &mut Inner, d: Decoded) -> Result<Submitted, NodeError> {
+/// What a submitter waits for before answering (group commit): the syncer and the log offset.
+type DurableWait = Option<(std::sync::Arc<crate::log::Syncer>, u64)>;
+
+fn submit_locked(g: &mut Inner, d: Decoded) -> Result<(Submitted, DurableWait), NodeError> {
     let aether = g.chain.aether();
     // Resubmitting a committed or held transaction is idempotent.
     if g.chain.by_hash(&d.hash).is_some() || g.mempool.by_hash.contains_key(&d.hash) {
-        return Ok(Submitted {
-            pending: render::pending_json(&d, aether),
-            hash: d.hash,
-        });
+        return Ok((
+            Submitted {
+                pending: render::pending_json(&d, aether),
+                hash: d.hash,
+            },
+            None,
+        ));
     }
     g.chain.check_signatures(&d)?;
     let wall_secs = wall_us() / 1_000_000;
     let admission = g.chain.admit(&d, Some(wall_secs))?;
     let pending = render::pending_json(&d, aether);
     let hash = d.hash;
+    let mut wait = None;
     match admission {
         Admission::Future { .. } => {
             let sender = d.txn.raw_txn.sender;
@@ -366,30 +384,34 @@ fn submit_locked(g: &mut Inner, d: Decoded) -> Result<Submitted, NodeError> {
         }
         Admission::Ready => {
             let sender = d.txn.raw_txn.sender;
-            commit(g, &d)?;
-            drain(g, sender)?;
+            let mut end = commit(g, &d)?;
+            end = end.max(drain(g, sender)?);
+            wait = g.log.durable(end);
         }
     }
-    Ok(Submitted { pending, hash })
+    Ok((Submitted { pending, hash }, wait))
 }
 
 /// Logs, then executes (the log record is written first so the state never runs ahead of it).
-fn commit(g: &mut Inner, d: &Decoded) -> Result<(), NodeError> {
+/// Returns the log offset the record ends at.
+fn commit(g: &mut Inner, d: &Decoded) -> Result<u64, NodeError> {
     let ts = now_of(g);
-    g.log.append(&Record::Txn {
+    let end = g.log.append(&Record::Txn {
         timestamp_us: ts,
         bytes: d.bytes.clone(),
     })?;
     g.chain.execute(d, ts);
-    Ok(())
+    Ok(end)
 }
 
-/// Executes held transactions of `sender` that became next in line.
-fn drain(g: &mut Inner, sender: AccountAddress) -> Result<(), NodeError> {
+/// Executes held transactions of `sender` that became next in line; returns the log offset of
+/// the last one committed (0 if none).
+fn drain(g: &mut Inner, sender: AccountAddress) -> Result<u64, NodeError> {
+    let mut end = 0;
     loop {
         let next = g.chain.account(sender).map_or(0, |a| a.sequence_number);
         let Some(held) = g.mempool.by_sender.get_mut(&sender) else {
-            return Ok(());
+            return Ok(end);
         };
         // Drop anything a committed transaction made stale.
         let stale: Vec<u64> = held.range(..next).map(|(k, _)| *k).collect();
@@ -407,15 +429,15 @@ fn drain(g: &mut Inner, sender: AccountAddress) -> Result<(), NodeError> {
             g.mempool.by_hash.remove(&h);
         }
         let Some(d) = candidate else {
-            return Ok(());
+            return Ok(end);
         };
         g.mempool.by_hash.remove(&d.hash);
         match g.chain.admit(&d, Some(wall_us() / 1_000_000)) {
-            Ok(Admission::Ready) => commit(g, &d)?,
-            Ok(Admission::Future { .. }) => return Ok(()),
+            Ok(Admission::Ready) => end = commit(g, &d)?,
+            Ok(Admission::Future { .. }) => return Ok(end),
             Err(e) => {
                 tracing::warn!(hash = %d.hash, error = %e, "dropping a held transaction");
-                return Ok(());
+                return Ok(end);
             }
         }
     }
