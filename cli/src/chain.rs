@@ -209,8 +209,7 @@ fn client(profile: &Profile) -> anyhow::Result<Aptos> {
     Ok(Aptos::new(config)?)
 }
 
-fn load() -> anyhow::Result<Loaded> {
-    let dir = config_dir()?;
+fn load_from(dir: &Path) -> anyhow::Result<Loaded> {
     let path = dir.join("profile.json");
     let text = std::fs::read_to_string(&path).with_context(|| {
         format!(
@@ -276,7 +275,11 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 /// Runs `aether-cli init`.
 pub fn init(args: InitArgs) -> anyhow::Result<()> {
-    let dir = config_dir()?;
+    init_in(&config_dir()?, args).map(|_| ())
+}
+
+/// `init` with an explicit config directory; returns the saved profile.
+fn init_in(dir: &Path, args: InitArgs) -> anyhow::Result<Profile> {
     let profile_path = dir.join("profile.json");
     if profile_path.exists() && !args.force {
         bail!(
@@ -363,7 +366,7 @@ pub fn init(args: InitArgs) -> anyhow::Result<()> {
             None => println!("Funded    no (fund the account before sending transactions)"),
         }
     }
-    Ok(())
+    Ok(profile)
 }
 
 fn spinner(msg: &str, quiet: bool) -> indicatif::ProgressBar {
@@ -448,7 +451,12 @@ fn aether_events(txn: &Value, aether: AccountAddress) -> Vec<AetherEvent> {
 
 /// Runs `aether-cli register`.
 pub fn register(args: RegisterArgs) -> anyhow::Result<()> {
-    let l = load()?;
+    register_in(&config_dir()?, args).map(|_| ())
+}
+
+/// `register` with an explicit config directory; returns the `AgentRegistered` event.
+fn register_in(dir: &Path, args: RegisterArgs) -> anyhow::Result<ac::AgentRegistered> {
+    let l = load_from(dir)?;
     let call = ac::Call::Register {
         name: args.name,
         description: args.description,
@@ -485,7 +493,7 @@ pub fn register(args: RegisterArgs) -> anyhow::Result<()> {
         println!("  owner        {}", r.owner);
         println!("  tx           {hash}");
     }
-    Ok(())
+    Ok(r)
 }
 
 async fn fetch_card(l: &Loaded, agent: &str) -> anyhow::Result<ac::CardInfo> {
@@ -551,7 +559,12 @@ fn print_card(c: &ac::CardInfo) {
 
 /// Runs `aether-cli agent …`.
 pub fn agent(cmd: AgentCommand) -> anyhow::Result<()> {
-    let l = load()?;
+    agent_in(&config_dir()?, cmd).map(|_| ())
+}
+
+/// `agent …` with an explicit config directory; returns the card as shown or updated.
+fn agent_in(dir: &Path, cmd: AgentCommand) -> anyhow::Result<ac::CardInfo> {
+    let l = load_from(dir)?;
     let rt = runtime()?;
     match cmd {
         AgentCommand::Show { agent, json } => {
@@ -561,7 +574,7 @@ pub fn agent(cmd: AgentCommand) -> anyhow::Result<()> {
             } else {
                 print_card(&card);
             }
-            Ok(())
+            Ok(card)
         }
         AgentCommand::Update(u) => {
             let card = rt.block_on(fetch_card(&l, &u.id.to_string()))?;
@@ -589,7 +602,7 @@ pub fn agent(cmd: AgentCommand) -> anyhow::Result<()> {
                 println!("Updated agent {} (tx {hash})", card.id);
                 print_card(&card);
             }
-            Ok(())
+            Ok(card)
         }
     }
 }
@@ -638,6 +651,113 @@ mod tests {
         assert!(parse_apt("999999999999999").is_err());
         assert_eq!(format_apt(15_000_000), "0.15");
         assert_eq!(format_apt(2 * OCTAS_PER_APT), "2");
+    }
+
+    #[test]
+    fn init_register_show_update_against_an_embedded_localnet() {
+        let rt = runtime().unwrap();
+        let data = tempfile::tempdir().unwrap();
+        let h = rt
+            .block_on(aether_localnet::Localnet::start(
+                aether_localnet::LocalnetConfig::new(data.path()).with_ephemeral_ports(),
+            ))
+            .unwrap();
+        let cfg = tempfile::tempdir().unwrap();
+        let init_args = |force| InitArgs {
+            network: h.rest_url(),
+            faucet_url: Some(h.faucet_url()),
+            aether_address: None,
+            force,
+            no_fund: false,
+            json: true,
+        };
+        let profile = init_in(cfg.path(), init_args(false)).unwrap();
+        assert_eq!(profile.aether_address, h.aether_address());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(cfg.path().join("account.key"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        // A second init without --force refuses to overwrite the key.
+        assert!(init_in(cfg.path(), init_args(false)).is_err());
+        let reg = register_in(
+            cfg.path(),
+            RegisterArgs {
+                name: "translator".into(),
+                description: "Translates".into(),
+                capabilities: vec!["translate".into(), " summarize".into()],
+                endpoint: "https://t.example/x402".into(),
+                rate_apt: "0.15".into(),
+                manifest: "https://t.example/m.json".into(),
+                p2p_endpoint: "127.0.0.1:9000".into(),
+                json: true,
+            },
+        )
+        .unwrap();
+        assert_eq!((reg.agent_id, reg.owner), (1, profile.address));
+        let by_addr = agent_in(
+            cfg.path(),
+            AgentCommand::Show {
+                agent: reg.card.to_string(),
+                json: true,
+            },
+        )
+        .unwrap();
+        assert_eq!(by_addr.capabilities, vec!["translate", "summarize"]);
+        assert_eq!(by_addr.rate_octas, 15_000_000);
+        let updated = agent_in(
+            cfg.path(),
+            AgentCommand::Update(UpdateArgs {
+                id: 1,
+                name: None,
+                description: None,
+                capabilities: None,
+                endpoint: None,
+                rate_apt: Some("0.2".into()),
+                manifest: None,
+                p2p_endpoint: None,
+                json: true,
+            }),
+        )
+        .unwrap();
+        assert_eq!(
+            (updated.rate_octas, updated.name.as_str()),
+            (20_000_000, "translator")
+        );
+        // A failed transaction reports the decoded abort.
+        let err = register_in(
+            cfg.path(),
+            RegisterArgs {
+                name: String::new(),
+                description: String::new(),
+                capabilities: vec![],
+                endpoint: String::new(),
+                rate_apt: "0".into(),
+                manifest: String::new(),
+                p2p_endpoint: String::new(),
+                json: true,
+            },
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("agent_card::EINVALID_NAME (0x10005)"),
+            "{err}"
+        );
+        let err = agent_in(
+            cfg.path(),
+            AgentCommand::Show {
+                agent: "42".into(),
+                json: true,
+            },
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("EAGENT_NOT_FOUND"), "{err}");
+        rt.block_on(h.shutdown());
     }
 
     #[test]
