@@ -40,9 +40,14 @@ fn load() -> Vec<Sample> {
     };
     text.lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .map(|v| Sample {
-            kind: v["kind"].as_str().unwrap_or("").to_owned(),
-            text: v["text"].as_str().unwrap_or("").as_bytes().to_vec(),
+        .map(|v| {
+            let text = v["text"].as_str().unwrap_or("");
+            let mut kind = v["kind"].as_str().unwrap_or("").to_owned();
+            // Inline base64 images are incompressible; report them apart from chat traffic.
+            if text.contains(";base64,") {
+                kind.push_str(" with base64 image");
+            }
+            Sample { kind, text: text.as_bytes().to_vec() }
         })
         .collect()
 }
@@ -126,7 +131,7 @@ fn main() {
         Box::new(|f: &[u8]| zstd::bulk::decompress(f, 1 << 24).unwrap()),
     ));
 
-    for kind in ["request", "response", "sse"] {
+    for kind in ["request", "response", "sse", "request with base64 image"] {
         let of_kind: Vec<&Sample> = samples.iter().filter(|s| s.kind == kind).collect();
         for (class, lo, hi) in CLASSES {
             let in_class: Vec<&Sample> = of_kind
@@ -146,14 +151,15 @@ fn main() {
                 in_class.len(),
                 bytes / picked.len()
             );
-            println!("| format | ratio | encode µs | decode µs |");
-            println!("|---|---|---|---|");
+            println!("| format | ratio | median ratio | encode µs | decode µs |");
+            println!("|---|---|---|---|---|");
             for (name, enc, dec) in &formats {
                 let sse_alg = kind == "sse";
                 if sse_alg && !name.starts_with("aether (") && !name.starts_with("baseline") {
                     continue;
                 }
                 let mut out_bytes = 0usize;
+                let mut ratios = Vec::with_capacity(picked.len());
                 let (mut te, mut td) = (Duration::ZERO, Duration::ZERO);
                 let budget = Duration::from_millis(if bytes / picked.len() > 20_000 {
                     60
@@ -172,6 +178,7 @@ fn main() {
                     let frame = enc_fn(&s.text);
                     assert_eq!(dec(&frame), s.text, "{name} round trip");
                     out_bytes += frame.len();
+                    ratios.push(frame.len() as f64 / s.text.len().max(1) as f64);
                     te += time(
                         || {
                             black_box(enc_fn(black_box(&s.text)));
@@ -191,9 +198,11 @@ fn main() {
                 } else {
                     name
                 };
+                ratios.sort_by(f64::total_cmp);
                 println!(
-                    "| {label} | {:.3} | {:.1} | {:.1} |",
+                    "| {label} | {:.3} | {:.3} | {:.1} | {:.1} |",
                     out_bytes as f64 / bytes as f64,
+                    ratios[ratios.len() / 2],
                     (te / n).as_secs_f64() * 1e6,
                     (td / n).as_secs_f64() * 1e6
                 );

@@ -230,9 +230,9 @@ def main():
                     n_train += 1
                 else:
                     ev.write(json.dumps({"kind": kind, "source": source, "text": text}, ensure_ascii=False) + "\n")
-                    if kind == "request" and source.startswith("bfcl-eval:") and "multi_turn" in source:
+                    if kind == "request" and source.startswith("bfcl-eval:") and "tools" in text:
                         big_parts.append(json.loads(text))
-        # One large request (>= 128 KiB) from eval conversations: long agent sessions exist.
+        # One large request (>= 128 KiB) from eval requests: long agent sessions with many tools exist.
         if big_parts:
             msgs, tools, names = [], [], set()
             for p in big_parts:
@@ -244,7 +244,7 @@ def main():
                 big = {"model": "gpt-4o", "messages": msgs, "tools": tools, "tool_choice": "auto"}
                 if len(compact(big)) >= 128 * 1024:
                     break
-            ev.write(json.dumps({"kind": "request", "source": "bfcl-eval:merged-multi-turn", "text": compact(big)}) + "\n")
+            ev.write(json.dumps({"kind": "request", "source": "bfcl-eval:merged-eval-requests", "text": compact(big)}) + "\n")
     for k in sorted(counts):
         print(k, counts[k])
     print("train files:", n_train)
