@@ -309,7 +309,7 @@ fn init_in(dir: &Path, args: InitArgs) -> anyhow::Result<Profile> {
             bail!("the Aether modules have no known address on {other}: pass --aether-address")
         }
     };
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let key = Ed25519PrivateKey::generate();
     let account = Ed25519Account::from_private_key(key.clone());
     let messaging = Ed25519PrivateKey::generate();
