@@ -135,6 +135,8 @@ pub fn router(node: Arc<Node>) -> Router {
         .route("/transactions/wait_by_hash/{hash}", get(by_hash))
         .route("/transactions/by_version/{version}", get(by_version))
         .route("/view", post(view))
+        .route("/blocks/by_height/{height}", get(block_by_height))
+        .route("/blocks/by_version/{version}", get(block_by_height))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(node.clone(), ledger_headers));
     Router::new()
@@ -394,6 +396,42 @@ async fn by_version(State(node): Shared, Path(version): Path<String>) -> ApiResu
             format!("Transaction not found by Ledger version({v}); the latest version is {latest}"),
         )
     })
+}
+
+#[derive(Deserialize)]
+struct BlockQuery {
+    with_transactions: Option<bool>,
+}
+
+/// Blocks: the localnet puts every transaction in its own block, so block height = version.
+async fn block_by_height(
+    State(node): Shared,
+    Path(height): Path<String>,
+    Query(q): Query<BlockQuery>,
+) -> ApiResult<Json<Value>> {
+    let h: u64 = height
+        .parse()
+        .map_err(|_| ApiError::invalid_input(format!("invalid block height {height:?}")))?;
+    let txn = node
+        .with_chain(|c| c.by_version(h).cloned())
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "block_not_found",
+                format!("Block not found by height or version {h}"),
+            )
+        })?;
+    let mut block = json!({
+        "block_height": h.to_string(),
+        "block_hash": txn.hash.to_string(),
+        "block_timestamp": txn.timestamp_us.to_string(),
+        "first_version": h.to_string(),
+        "last_version": h.to_string(),
+    });
+    if q.with_transactions.unwrap_or(false) {
+        block["transactions"] = json!([txn.json]);
+    }
+    Ok(Json(block))
 }
 
 fn content_type(headers: &HeaderMap) -> &str {

@@ -134,6 +134,17 @@ async fn faucet_transfer_and_balances_through_the_sdk() {
         .unwrap();
     assert_eq!(mine.data.len(), 4);
     assert_eq!(mine.data[2]["success"], false);
+    let block = aptos.fullnode().get_block_by_height(1, true).await.unwrap();
+    assert_eq!(block.data["first_version"], "1");
+    assert_eq!(block.data["transactions"][0]["version"], "1");
+    assert!(
+        aptos
+            .fullnode()
+            .get_block_by_height(100_000, false)
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
 
     h.shutdown().await;
 }
