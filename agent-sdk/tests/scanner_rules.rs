@@ -10,16 +10,6 @@ fn scanner() -> Scanner {
     Scanner::default()
 }
 
-fn rules_of(text: &str) -> Vec<&'static str> {
-    scanner()
-        .scan(text)
-        .unwrap()
-        .threats
-        .iter()
-        .map(|t| t.rule)
-        .collect()
-}
-
 /// (rule, text that must fire it, near miss that must not)
 const CASES: &[(&str, &str, &str)] = &[
     (

@@ -28,8 +28,12 @@ pub(crate) fn decode(raw: &str, kind: BlobKind) -> Option<String> {
                 .trim_end_matches('=')
                 .split('=')
                 .max_by_key(|p| p.len())?;
-            let piece =
-                &piece[..piece.len() - piece.len() % 4 % 3 * usize::from(piece.len() % 4 == 1)];
+            // A length of 4k+1 cannot be base64: drop the stray last character.
+            let piece = if piece.len() % 4 == 1 {
+                &piece[..piece.len() - 1]
+            } else {
+                piece
+            };
             let url_safe = piece.contains(['-', '_']);
             let engine = if url_safe {
                 GeneralPurpose::new(&alphabet::URL_SAFE, config())

@@ -169,8 +169,13 @@ fn string(src: &str, open: usize, out: &mut Decoded) -> Result<usize, NotJson> {
                 };
                 let ch = if is_hidden_control(ch) {
                     let ansi = ch == '\u{1b}' && matches!(b.get(i + len), Some(b'[' | b']'));
-                    let (rule, score) = if ansi { ("ansi_escape", 0.8) } else { ("control_char", 0.6) };
-                    out.hits.push(Hit::new(rule, Category::Malformed, score, i, i + len));
+                    let (rule, score) = if ansi {
+                        ("ansi_escape", 0.8)
+                    } else {
+                        ("control_char", 0.6)
+                    };
+                    out.hits
+                        .push(Hit::new(rule, Category::Malformed, score, i, i + len));
                     ' '
                 } else {
                     ch

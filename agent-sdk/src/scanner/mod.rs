@@ -476,6 +476,16 @@ impl Scanner {
                 if def.line_start && !at_line_start(fbytes, p) {
                     continue;
                 }
+                // A trigger's trailing space belongs to the text the regex sees.
+                let after = if fbytes[e - 1] == b' ' { e - 1 } else { e };
+                // Cheap literal check before any regex runs.
+                let probe = match def.view {
+                    View::Folded => fbytes.get(if def.from_start { p } else { after }..),
+                    View::Raw => text.as_bytes().get(folded.map.start(p)..),
+                };
+                if !probe.is_some_and(|h| rule.may_match(h)) {
+                    continue;
+                }
                 let mut score = def.score;
                 if let Some((re, what)) = &rule.before {
                     let lo = ftext.floor_char_boundary(p.saturating_sub(80));
@@ -488,7 +498,7 @@ impl Scanner {
                 }
                 let span = match def.view {
                     View::Folded => {
-                        let from = if def.from_start { p } else { e };
+                        let from = if def.from_start { p } else { after };
                         let end = match &rule.regex {
                             None => Some(e),
                             Some(re) => {

@@ -138,6 +138,9 @@ fn b64_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_')
 }
 
+/// The folding state machine. The hot path (runs of ASCII letters and digits) only copies bytes and
+/// bumps counters; word-level work (leetspeak, look-alike detection) and blob checks happen once per
+/// word or run, and the offset map grows one segment per run of one-for-one bytes.
 struct Folder<'a> {
     src: &'a str,
     separators: bool,
@@ -146,21 +149,18 @@ struct Folder<'a> {
     hits: Vec<Hit>,
     blobs: Vec<Blob>,
     smuggled: Vec<Smuggled>,
+    // pending one-for-one run of the offset map
+    lin_start: usize,
+    lin_len: usize,
     // current word
     in_tok: bool,
     tok_out: usize,
     tok_src: usize,
-    tok_ascii_alpha: bool,
+    tok_digit: bool,
     tok_lookalike: bool,
-    last_alpha: bool,
-    pending_leet: bool,
-    interleaved: bool,
     // current base64 run (input offsets)
     b64_start: usize,
     b64_len: usize,
-    b64_upper: bool,
-    b64_lower: bool,
-    b64_hex: bool,
     // current tag-character run
     tag_start: Option<usize>,
     tag_text: String,
@@ -182,65 +182,97 @@ impl<'a> Folder<'a> {
             .push(Hit::new(rule, Category::Malformed, score, start, end));
     }
 
+    /// Source bytes `at..at + len` were copied one for one to the end of `out`.
+    #[inline]
+    fn linear(&mut self, at: usize, len: usize) {
+        if self.lin_len > 0 && self.lin_start + self.lin_len != at {
+            self.flush();
+        }
+        if self.lin_len == 0 {
+            self.lin_start = at;
+        }
+        self.lin_len += len;
+    }
+
+    fn flush(&mut self) {
+        if self.lin_len > 0 {
+            self.map.push_linear(self.lin_start, self.lin_len);
+            self.lin_len = 0;
+        }
+    }
+
+    /// Source span `at..at + len` produced the last `produced` bytes of `out`.
+    fn unit(&mut self, at: usize, len: usize, produced: usize) {
+        self.flush();
+        self.map.push_unit(at, len, produced);
+    }
+
+    fn start_token(&mut self, out_at: usize, at: usize) {
+        if !self.in_tok {
+            self.in_tok = true;
+            self.tok_out = out_at;
+            self.tok_src = at;
+        }
+    }
+
     fn end_token(&mut self, at: usize) {
         if !self.in_tok {
             return;
         }
-        if self.interleaved {
-            for b in &mut self.out[self.tok_out..] {
-                if let Some(l) = leet(*b) {
-                    *b = l;
+        self.in_tok = false;
+        if self.tok_digit {
+            self.tok_digit = false;
+            let word = &mut self.out[self.tok_out..];
+            let interleaved = (1..word.len().saturating_sub(1)).any(|k| {
+                leet(word[k]).is_some()
+                    && word[..k]
+                        .iter()
+                        .rev()
+                        .find(|b| leet(**b).is_none())
+                        .is_some_and(u8::is_ascii_alphabetic)
+                    && word[k + 1..]
+                        .iter()
+                        .find(|b| leet(**b).is_none())
+                        .is_some_and(u8::is_ascii_alphabetic)
+            });
+            if interleaved {
+                for b in word.iter_mut() {
+                    if let Some(l) = leet(*b) {
+                        *b = l;
+                    }
                 }
             }
         }
-        if self.tok_ascii_alpha && self.tok_lookalike {
-            self.hit("homoglyph", 0.75, self.tok_src, at);
-        }
-        self.in_tok = false;
-        self.tok_ascii_alpha = false;
-        self.tok_lookalike = false;
-        self.last_alpha = false;
-        self.pending_leet = false;
-        self.interleaved = false;
-    }
-
-    /// A folded ASCII alphanumeric byte that belongs to a word.
-    fn token_byte(&mut self, b: u8, at: usize) {
-        if !self.in_tok {
-            self.in_tok = true;
-            self.tok_out = self.out.len();
-            self.tok_src = at;
-        }
-        if b.is_ascii_alphabetic() {
-            if self.pending_leet {
-                self.interleaved = true;
+        if self.tok_lookalike {
+            self.tok_lookalike = false;
+            if self.src.as_bytes()[self.tok_src..at]
+                .iter()
+                .any(u8::is_ascii_alphabetic)
+            {
+                self.hit("homoglyph", 0.75, self.tok_src, at);
             }
-            self.pending_leet = false;
-            self.last_alpha = true;
-        } else if leet(b).is_some() {
-            self.pending_leet = self.last_alpha || self.pending_leet;
-            self.last_alpha = false;
-        } else {
-            self.pending_leet = false;
-            self.last_alpha = false;
         }
     }
 
     fn end_b64(&mut self) {
-        if self.b64_len >= MIN_HEX && self.b64_hex {
-            self.blobs.push(Blob {
-                start: self.b64_start,
-                end: self.b64_start + self.b64_len,
-                kind: BlobKind::Hex,
-            });
-        } else if self.b64_len >= MIN_BASE64 && self.b64_upper && self.b64_lower {
-            self.blobs.push(Blob {
-                start: self.b64_start,
-                end: self.b64_start + self.b64_len,
-                kind: BlobKind::Base64,
-            });
-        }
+        let (start, len) = (self.b64_start, self.b64_len);
         self.b64_len = 0;
+        if len < MIN_BASE64 {
+            return;
+        }
+        let run = &self.src.as_bytes()[start..start + len];
+        let kind = if len >= MIN_HEX && run.iter().all(u8::is_ascii_hexdigit) {
+            BlobKind::Hex
+        } else if run.iter().any(u8::is_ascii_uppercase) && run.iter().any(u8::is_ascii_lowercase) {
+            BlobKind::Base64
+        } else {
+            return;
+        };
+        self.blobs.push(Blob {
+            start,
+            end: start + len,
+            kind,
+        });
     }
 
     fn end_tags(&mut self, at: usize) {
@@ -264,6 +296,17 @@ impl<'a> Folder<'a> {
         self.vs_count = 0;
     }
 
+    /// Ends tag and variation-selector runs before an ordinary character at `at`.
+    #[inline]
+    fn end_runs(&mut self, at: usize) {
+        if self.tag_start.is_some() {
+            self.end_tags(at);
+        }
+        if self.vs_count > 0 {
+            self.end_vs(at);
+        }
+    }
+
     fn whitespace(&mut self, newline: bool, at: usize, len: usize) {
         match self.out.last_mut() {
             Some(last @ (b' ' | b'\n')) => {
@@ -272,44 +315,50 @@ impl<'a> Folder<'a> {
                 }
             }
             _ => {
-                self.out.push(if newline { b'\n' } else { b' ' });
-                self.map.push_unit(at, len, 1);
+                let b = if newline { b'\n' } else { b' ' };
+                self.out.push(b);
+                if len == 1 && self.src.as_bytes()[at] == b {
+                    self.linear(at, 1);
+                } else {
+                    self.unit(at, len, 1);
+                }
             }
         }
     }
 
-    fn ascii(&mut self, i: usize, b: u8) {
-        if self.tag_start.is_some() {
-            self.end_tags(i);
+    /// A run `start..end` of ASCII letters and digits: the hot path.
+    fn alnum_run(&mut self, start: usize, end: usize) {
+        self.end_runs(start);
+        let run = &self.src.as_bytes()[start..end];
+        if self.b64_len == 0 {
+            self.b64_start = start;
         }
+        self.b64_len += run.len();
+        self.start_token(self.out.len(), start);
+        self.tok_digit |= run.iter().any(u8::is_ascii_digit);
+        self.out.extend(run.iter().map(u8::to_ascii_lowercase));
+        self.linear(start, run.len());
+    }
+
+    /// Any other ASCII byte.
+    fn ascii_other(&mut self, i: usize, b: u8) {
+        self.end_runs(i);
         if b64_byte(b) {
             if self.b64_len == 0 {
                 self.b64_start = i;
-                self.b64_upper = false;
-                self.b64_lower = false;
-                self.b64_hex = true;
             }
             self.b64_len += 1;
-            self.b64_upper |= b.is_ascii_uppercase();
-            self.b64_lower |= b.is_ascii_lowercase();
-            self.b64_hex &= b.is_ascii_hexdigit();
         } else if self.b64_len > 0 {
             self.end_b64();
         }
-        if b.is_ascii_alphanumeric() {
-            let l = b.to_ascii_lowercase();
-            self.token_byte(l, i);
-            self.out.push(l);
-            self.map.push_linear(i, 1);
-            return;
-        }
         self.end_token(i);
         match b {
-            b' ' | b'\t' | b'\r' => self.whitespace(false, i, 1),
+            b' ' => self.whitespace(false, i, 1),
+            b'\t' | b'\r' => self.whitespace(false, i, 1),
             b'\n' => self.whitespace(true, i, 1),
             SEPARATOR if self.separators => {
                 self.out.push(SEPARATOR);
-                self.map.push_unit(i, 1, 1);
+                self.unit(i, 1, 1);
             }
             0x1b if matches!(self.src.as_bytes().get(i + 1), Some(b'[' | b']')) => {
                 self.hit("ansi_escape", 0.8, i, i + 1);
@@ -321,9 +370,18 @@ impl<'a> Folder<'a> {
             }
             _ => {
                 self.out.push(b);
-                self.map.push_linear(i, 1);
+                self.linear(i, 1);
             }
         }
+    }
+
+    /// A folded ASCII letter or digit produced by a non-ASCII character.
+    fn folded_alnum(&mut self, b: u8, i: usize, len: usize, lookalike: bool) {
+        self.start_token(self.out.len(), i);
+        self.tok_digit |= b.is_ascii_digit();
+        self.tok_lookalike |= lookalike;
+        self.out.push(b);
+        self.unit(i, len, 1);
     }
 
     fn non_ascii(&mut self, i: usize, c: char) {
@@ -367,7 +425,7 @@ impl<'a> Folder<'a> {
             return;
         }
         if invisible(c) {
-            let before = self.out.last().is_some_and(u8::is_ascii_alphabetic) && self.in_tok;
+            let before = self.in_tok && self.out.last().is_some_and(u8::is_ascii_alphabetic);
             let after = self.src[i + len..]
                 .chars()
                 .find(|&n| !invisible(n))
@@ -392,14 +450,11 @@ impl<'a> Folder<'a> {
         } {
             self.end_token(i);
             self.out.push(q);
-            self.map.push_unit(i, len, 1);
+            self.unit(i, len, 1);
             return;
         }
         if let Some(l) = confusable(c) {
-            self.token_byte(l, i);
-            self.tok_lookalike = true;
-            self.out.push(l);
-            self.map.push_unit(i, len, 1);
+            self.folded_alnum(l, i, len, true);
             return;
         }
         let start = self.out.len();
@@ -422,27 +477,18 @@ impl<'a> Folder<'a> {
             self.whitespace(false, i, len);
             return;
         }
-        self.map.push_unit(i, len, produced);
         if produced == 1 && self.out[start].is_ascii_alphanumeric() {
-            let l = self.out[start];
-            // token_byte must see the word start before this byte
+            let b = self.out[start];
             self.out.truncate(start);
-            self.token_byte(l, i);
-            self.out.push(l);
-            if styled(c) {
-                self.tok_lookalike = true;
-            }
-        } else if c.is_alphanumeric() {
-            if !self.in_tok {
-                self.in_tok = true;
-                self.tok_out = start;
-                self.tok_src = i;
-            }
-            self.last_alpha = false;
-            self.pending_leet = false;
+            self.folded_alnum(b, i, len, styled(c));
+            return;
+        }
+        if c.is_alphanumeric() {
+            self.start_token(start, i);
         } else {
             self.end_token(i);
         }
+        self.unit(i, len, produced);
     }
 }
 
@@ -456,19 +502,15 @@ pub(crate) fn fold(src: &str, separators: bool) -> Folded {
         hits: Vec::new(),
         blobs: Vec::new(),
         smuggled: Vec::new(),
+        lin_start: 0,
+        lin_len: 0,
         in_tok: false,
         tok_out: 0,
         tok_src: 0,
-        tok_ascii_alpha: false,
+        tok_digit: false,
         tok_lookalike: false,
-        last_alpha: false,
-        pending_leet: false,
-        interleaved: false,
         b64_start: 0,
         b64_len: 0,
-        b64_upper: false,
-        b64_lower: false,
-        b64_hex: false,
         tag_start: None,
         tag_text: String::new(),
         vs_start: 0,
@@ -478,11 +520,14 @@ pub(crate) fn fold(src: &str, separators: bool) -> Folded {
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
-        if b < 0x80 {
-            if b.is_ascii_alphabetic() {
-                f.tok_ascii_alpha = true;
+        if b.is_ascii_alphanumeric() {
+            let start = i;
+            while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
+                i += 1;
             }
-            f.ascii(i, b);
+            f.alnum_run(start, i);
+        } else if b < 0x80 {
+            f.ascii_other(i, b);
             i += 1;
         } else {
             let Some(c) = src.get(i..).and_then(|s| s.chars().next()) else {
@@ -497,6 +542,7 @@ pub(crate) fn fold(src: &str, separators: bool) -> Folded {
     f.end_vs(end);
     f.end_b64();
     f.end_token(end);
+    f.flush();
     let text = String::from_utf8(f.out)
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     Folded {

@@ -40,7 +40,8 @@ pub(crate) struct RuleDef {
     pub(crate) score: f32,
     pub(crate) view: View,
     pub(crate) triggers: &'static [&'static str],
-    /// Matched at the trigger (an implicit `^` is added).
+    /// Matched right after the trigger (an implicit `^` is added); a trigger's trailing space is kept in
+    /// front of the text the regex sees, so `"show "` only fires on the word "show".
     pub(crate) pattern: &'static str,
     /// Only at the start of a line (after optional `[ ( < # * -` and spaces).
     pub(crate) line_start: bool,
@@ -98,7 +99,7 @@ impl RuleDef {
         self.line_start = true;
         self
     }
-    const fn from_trigger_start(mut self) -> Self {
+    const fn anchored_at_trigger_start(mut self) -> Self {
         self.from_start = true;
         self
     }
@@ -133,58 +134,58 @@ const IGNORE_VERBS: &[&str] = &[
 ];
 /// Verbs that ask for text to be shown.
 const SHOW_VERBS: &[&str] = &[
-    "reveal",
-    "show",
-    "print",
-    "output",
-    "repeat",
-    "display",
-    "tell",
-    "give",
-    "share",
-    "dump",
-    "leak",
-    "recite",
-    "write",
-    "spell",
-    "copy",
-    "paste",
-    "return",
-    "list",
-    "echo",
-    "provide",
-    "expose",
-    "disclose",
-    "translate",
-    "summarize",
-    "summarise",
-    "encode",
-    "state",
-    "type",
-    "send",
-    "reproduce",
+    "reveal ",
+    "show ",
+    "print ",
+    "output ",
+    "repeat ",
+    "display ",
+    "tell ",
+    "give ",
+    "share ",
+    "dump ",
+    "leak ",
+    "recite ",
+    "write ",
+    "spell ",
+    "copy ",
+    "paste ",
+    "return ",
+    "list ",
+    "echo ",
+    "provide ",
+    "expose ",
+    "disclose ",
+    "translate ",
+    "summarize ",
+    "summarise ",
+    "encode ",
+    "state ",
+    "type ",
+    "send ",
+    "reproduce ",
 ];
 const SEND_VERBS: &[&str] = &[
-    "send",
-    "post",
-    "upload",
-    "forward",
-    "transmit",
-    "exfiltrate",
-    "leak",
-    "email",
-    "submit",
-    "relay",
-    "append",
-    "include",
-    "embed",
-    "attach",
-    "deliver",
-    "share",
-    "make a request",
-    "fetch",
-    "load",
-    "visit",
+    "send ",
+    "post ",
+    "upload ",
+    "forward ",
+    "transmit ",
+    "exfiltrate ",
+    "leak ",
+    "email ",
+    "submit ",
+    "relay ",
+    "append ",
+    "include ",
+    "embed ",
+    "attach ",
+    "deliver ",
+    "share ",
+    "make a request ",
+    "fetch ",
+    "load ",
+    "visit ",
 ];
 
 /// The rule table. Scores are per rule; a category's score combines its rules (see `aggregate`).
@@ -197,7 +198,7 @@ pub(crate) static RULES: &[RuleDef] = &[
     rule("forget_everything", I, 0.75, &["forget", "ignore", "disregard"],
         r" (?:everything|all|anything) (?:you(?:'ve| have)? (?:know|knew|learned|learnt|been told|were told|were taught|were given)|(?:i|we) (?:said|told you))"),
     rule("new_instructions", I, 0.8,
-        &["new", "updated", "revised", "real", "actual", "true", "secret", "hidden", "additional", "important", "urgent", "override"],
+        &["new ", "updated ", "revised ", "real ", "actual ", "true ", "secret ", "hidden ", "additional ", "important ", "urgent ", "override "],
         r"[\s*#]+(?:(?:new|updated|revised|real|actual|true|secret|hidden|additional|important|urgent|override|system|admin|priority|and|&)[\s*#]+)*(?:instructions?|directives?|system prompt|orders|commands?|task|objective|rules)\b[ \t#\])]*(?::|!|=|\*\*|\*\*\*|===|---|(?:are|is) (?:as follows|to|now|below)\b)"),
     rule("your_new_role", I, 0.8, &["your new", "your real", "your actual", "your true", "your only", "your updated", "your next"],
         r" (?:instructions?|task|role|goal|purpose|objective|job|mission|directive|persona|identity|prompt) (?:is|are|will be|now is)\b"),
@@ -209,7 +210,7 @@ pub(crate) static RULES: &[RuleDef] = &[
         r" (?:me |us |this user |the user )?(?:temporary |full |unrestricted |elevated )?(?:admin|administrative|administrator|root|superuser|elevated|sudo|god|developer)[- ](?:privileges|access|rights|permissions|level|role)\b"),
     rule("authority_claim", I, 0.65, &["i am", "i'm", "this is"],
         r"(?: a| an| the| your)?(?: [a-z]+){0,2}? (?:developer|programmer|engineer|employee|researcher|admin|administrator|creator|owner|operator|staff member|red[- ]teamer)s?\b[^\n.]{0,20}?(?:(?:at|from|for|with|of) (?:openai|anthropic|google|deepmind|meta|microsoft|this (?:company|system|platform|model|ai)|the (?:company|system|platform)|your (?:company|creators|developers|team))|(?:debugging|testing|maintaining|auditing) (?:this|the|your) (?:system|model|ai|assistant|bot|chatbot))\b"),
-    rule("not_supposed_to_tell", I, 0.75, &["what", "anything", "something"],
+    rule("not_supposed_to_tell", I, 0.75, &["what ", "anything ", "something "],
         r" (?:are|were|is|have) you (?:not supposed|told not|instructed not|forbidden|not allowed|programmed not|trained not) to (?:tell|say|reveal|share|disclose|talk about|discuss)\b"),
     rule("your_prompt_after_show", I, 0.8,
         &["system prompt", "system instructions", "initial prompt", "initial instructions", "original instructions", "original prompt", "hidden instructions", "hidden prompt", "secret instructions", "starting instructions", "pre-prompt", "preprompt", "developer instructions", "system message", "first instructions"],
@@ -229,7 +230,7 @@ pub(crate) static RULES: &[RuleDef] = &[
         r"(?: (?:me|us|out|back))?(?: (?:the|your|its|full|entire|whole|exact))* (?:system|developer|hidden|initial|secret) message\b"),
     rule("prompt_leak_verbatim", I, 0.8, SHOW_VERBS,
         r"(?: (?:me|us|out|back|up))?(?: (?:all|the|your|its|of))* (?:prompt|instructions?|system prompt|rules|guidelines|directives)\b(?: [a-z]+){0,3}? (?:verbatim|word for word|word-for-word|exactly as (?:written|given)|in full|you (?:were|have been) given|you received|from the (?:beginning|start)|above)\b"),
-    rule("prompt_leak_question", I, 0.8, &["what"],
+    rule("prompt_leak_question", I, 0.8, &["what "],
         r" (?:is|are|was|were) (?:your|the) (?:(?:initial|original|system|hidden|secret|exact|full|first|starting|internal|current|underlying|developer)[ -]?)+(?:prompt|instructions?|rules|directives|guidelines|configuration)\b| (?:were|have) you (?:been )?(?:told|instructed|programmed) (?:to do )?(?:before|at the (?:start|beginning)|initially)\b"),
     rule("repeat_above", I, 0.75, &["repeat", "print", "output", "copy", "recite", "return", "display", "echo", "reproduce", "write"],
         r"(?: (?:out|back|me))?(?: (?:all|everything|the|of|full|entire|whole))* ?(?:text|words|content|lines|sentences|characters|everything|messages?|conversation)?\s?(?:above|before this|preceding|so far|prior to this)\b"),
@@ -241,20 +242,20 @@ pub(crate) static RULES: &[RuleDef] = &[
         r"(?:DAN|STAN|DUDE|AIM|UCAR|(?i:anti-?dan|better ?dan|mongo tom|evil confidant))\b")
         .before(r"(?:act as|acting as|pretend(?:ing)? to be|you are|you're|become|called|named|known as|persona of|role of|answer as|respond as|reply as|play|playing|as|be|stay|u r|ur) (?:a |an |the |my )?$", Before::Require),
     rule("jailbreak_mode", J, 0.85,
-        &["dan", "stan", "dude", "jailbreak", "jailbroken", "evil", "chaos", "opposite", "unrestricted", "unfiltered", "uncensored", "unlocked", "god", "anarchy", "amoral", "unethical", "no limits", "freedom"],
-        r"[a-z]* mode\b"),
+        &["dan mode", "stan mode", "dude mode", "jailbreak mode", "jailbroken mode", "evil mode", "chaos mode", "opposite mode", "unrestricted mode", "unfiltered mode", "uncensored mode", "unlocked mode", "god mode", "anarchy mode", "amoral mode", "unethical mode", "no limits mode", "freedom mode"],
+        r"(?:[^a-z0-9]|$)"),
     rule("mode_enabled", J, 0.7,
-        &["developer", "dev", "debug", "maintenance", "admin", "sudo", "root", "diagnostic", "god", "dan", "jailbreak", "evil"],
-        r"[a-z]* mode (?:enabled|activated|is (?:now )?(?:on|enabled|active|activated)|on|output|response|policies|polic)"),
+        &["developer mode", "dev mode", "debug mode", "maintenance mode", "admin mode", "sudo mode", "root mode", "diagnostic mode", "god mode", "dan mode", "jailbreak mode", "evil mode"],
+        r" (?:enabled|activated|is (?:now )?(?:on|enabled|active|activated)|on|output|response|policies|polic)"),
     rule("model_in_jailbreak_mode", J, 0.9, &["chatgpt", "gpt", "the ai", "claude", "llama", "gemini", "bard"],
         r"[-a-z0-9]* (?:with|in) (?:developer|dev|dan|jailbreak|god|evil|unrestricted) mode\b"),
     rule("enter_developer_mode", J, 0.4, &["enable", "activate", "enter", "switch to", "turn on"],
         r" (?:the )?(?:developer|dev|debug|god|admin|sudo|root|maintenance) mode\b"),
     rule("no_restrictions", J, 0.8,
-        &["no", "without", "free of", "free from", "not bound", "unbound by", "freed from", "unconstrained", "beyond", "escape", "break free", "doesn't have", "does not have", "don't have", "do not have", "has no", "have no", "lack", "lacks", "ignoring", "ignores", "bypass", "bypassing", "circumvent", "circumventing", "violate", "violating", "disregard", "disregarding", "abandon", "abandoning", "not restricted", "not limited", "not constrained", "not censored", "not filtered", "not obligated", "not required"],
+        &["no ", "without", "free of", "free from", "not bound", "unbound by", "freed from", "unconstrained", "beyond", "escape", "break free", "doesn't have", "does not have", "don't have", "do not have", "has no", "have no", "lack", "lacks", "ignoring", "ignores", "bypass", "bypassing", "circumvent", "circumventing", "violate", "violating", "disregard", "disregarding", "abandon", "abandoning", "not restricted", "not limited", "not constrained", "not censored", "not filtered", "not obligated", "not required"],
         r"[a-z' ]{0,20}?(?: (?:any|all|the|its|your|of|typical|usual|normal|standard|such|by|to|from|follow|abide by|adhere to|comply with))* (?:(?:ethical|moral|morality|ethics|content|openai'?s?|anthropic'?s?|usage|ai|censorship|safety|programming)[\s,]*(?:and |or |& )?)+(?:guidelines|restrictions|limits|limitations|policies|policy|constraints|filters?|rules|principles|boundaries|protocols|safeguards|guardrails|considerations|obligations|concerns|standards|measures|training)\b"),
     rule("no_ethics", J, 0.65,
-        &["no", "without", "zero", "free of", "free from", "devoid of", "lack of", "lacks", "not restrained by", "not limited by", "without regard for", "doesn't have any", "does not have any", "not bound by", "doesn't care about", "does not care about", "doesnt care"],
+        &["no ", "without", "zero", "free of", "free from", "devoid of", "lack of", "lacks", "not restrained by", "not limited by", "without regard for", "doesn't have any", "does not have any", "not bound by", "doesn't care about", "does not care about", "doesnt care"],
         r"(?: any| all| of)? (?:[a-z]+ ){0,2}?(?:ethics|morals|morality|censorship|guardrails|moral compass|conscience|filters|filtering|legality|restrictions on (?:your|its|the) (?:output|responses|answers)|rules ?(?:or|and|/) ?(?:limitations|restrictions|morals|ethics|limits))\b"),
     rule("unfiltered_ai", J, 0.75,
         &["unfiltered", "uncensored", "unrestricted", "amoral", "unethical", "jailbroken", "evil", "rogue", "unaligned", "unhinged", "immoral", "lawless", "unbound", "unlimited"],
@@ -268,7 +269,7 @@ pub(crate) static RULES: &[RuleDef] = &[
         r"(?:'s|s)? ?(?:rules|polic(?:y|ies)|guidelines|restrictions|content polic(?:y|ies))?[^\n.]{0,20}?(?:don't|do not|no longer|doesn't|does not|won't|will not) (?:apply|matter|exist|bind|restrict)"),
     rule("break_free", J, 0.75, &["broken free", "break free", "broke free", "breaking free", "freed from", "free from", "escaped", "escape"],
         r"[a-z ]{0,30}?(?:confines|restrictions|limits|limitations|shackles|chains|rules|constraints|control)[^\n.]{0,20}?(?:of|imposed (?:on|by)|set by|placed on) (?:ai|openai|anthropic|your (?:programming|creators|developers)|the (?:ai|model|system|developers)|them)\b"),
-    rule("dual_persona_answer", J, 0.7, &["two", "2", "both"],
+    rule("dual_persona_answer", J, 0.7, &["two ", "2 ", "both "],
         r" (?:different |separate |distinct )?(?:ways|styles|manners|responses|answers|paragraphs|personas|personalities)\b[^\n]{0,120}?\b(?:one|first|firstly)\b[^\n]{0,80}?\b(?:normal(?:ly)?|classic|yourself|as you would|standard|usual|chatgpt|gpt|censored|filtered)\b"),
     rule("jailbreak_word", J, 0.6, &["jailbreak", "jailbroken", "jailbreaking", "jail break", "jail-break"], r"(?:s|ed|ing)?(?:[^a-z0-9]|$)"),
     rule("refusal_suppression", J, 0.65,
@@ -300,7 +301,7 @@ pub(crate) static RULES: &[RuleDef] = &[
         r"[^\n.]{0,80}?\b(?:conversation|chat history|chat log|message history|previous messages|passwords?|credentials|api[ _-]?keys?|secrets?|access tokens?|session tokens?|auth tokens?|cookies|system prompt|environment variables|env vars|private keys?|ssh keys?|personal (?:data|information|details)|user(?:'s)? (?:data|information|details|emails?)|pii|memory|memories|wallet|seed phrase|mnemonic)\b[^\n]{0,80}?\b(?:to|into|via|through|at|using|in|as|with) [^\n]{0,40}?(?:https?://|www\.|url|link|webhook|endpoint|server|domain|email address|[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}|attacker|remote|external|image|query (?:string|parameter))"),
     rule("exfiltrate_word", X, 0.55, &["exfiltrate", "exfiltrated", "exfiltrates", "exfiltrating", "exfiltration"], r""),
     rule("env_dump", X, 0.75,
-        &["print", "echo", "show", "dump", "list", "reveal", "output", "display", "cat", "send", "give", "tell", "return", "leak", "expose", "share", "retrieve", "extract", "collect"],
+        &["print ", "echo ", "show ", "dump ", "list ", "reveal ", "output ", "display ", "cat ", "send ", "give ", "tell ", "return ", "leak ", "expose ", "share ", "retrieve ", "extract ", "collect "],
         r"(?: (?:me|us|out))?(?: (?:all|the|your|every|of|contents of|value of|values of|current|stored|saved|any))+ (?:environment variables|env vars|environment vars|env variables|\.env(?: file)?|process\.env|os\.environ|/proc/self/environ|secrets|api keys?|access tokens?|credentials|passwords|private keys?|ssh keys?|aws (?:keys|credentials)|seed phrase|mnemonic|wallet keys?)\b"),
     raw("env_secret_var", X, 0.6, &["$"],
         r"\$\{?[A-Za-z_][A-Za-z0-9_]*(?i:key|token|secret|passw(?:or)?d|pwd|credential|auth)[A-Za-z0-9_]*\}?")
@@ -310,7 +311,7 @@ pub(crate) static RULES: &[RuleDef] = &[
     rule("sensitive_path", X, 0.5,
         &["/etc/", "~/.", "/.ssh", ".ssh/", "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", ".aws/", "/proc/self/", ".git-credentials", ".netrc", ".npmrc", ".pypirc", ".docker/config", ".kube/config", "wallet.dat", ".bash_history", ".zsh_history", "c:\\windows\\system32\\config", "keystore"],
         r"(?:/etc/(?:passwd|shadow|sudoers|ssh/|master\.passwd|gshadow)|~?/?\.ssh/?(?:id_\w+|authorized_keys|known_hosts|config)?|/?\.ssh/|id_(?:rsa|dsa|ecdsa|ed25519)\b|~?/?\.aws/credentials|/proc/self/(?:environ|cmdline|mem|maps)|\.git-credentials|\.netrc|\.npmrc|\.pypirc|\.docker/config\.json|\.kube/config|wallet\.dat|\.(?:bash|zsh)_history|c:\\windows\\system32\\config\\sam|keystore(?:\.json)?|~/\.(?:gnupg|config/gcloud|azure))")
-        .from_trigger_start()
+        .anchored_at_trigger_start()
         .before(r"(?:cat|read|open|print|show|send|upload|contents? of|dump|display|output|leak|give me|type|head|tail|get|fetch|copy|exfiltrate|post|include|paste|steal|access)\b[^\n]{0,40}$", Before::Boost(0.85)),
     rule("path_traversal", X, 0.6, &["../../../", "..\\..\\..\\", "%2e%2e%2f%2e%2e%2f", "..%2f..%2f"], r""),
     raw("private_key", X, 0.9, &["-----begin"],
@@ -333,6 +334,8 @@ pub(crate) static RULES: &[RuleDef] = &[
 pub(crate) struct Compiled {
     pub(crate) def: &'static RuleDef,
     pub(crate) regex: Option<Regex>,
+    /// Every match of `regex` starts with one of these (a cheap check before running it).
+    pub(crate) prefixes: Option<Vec<Vec<u8>>>,
     pub(crate) before: Option<(Regex, Before)>,
 }
 
@@ -386,7 +389,17 @@ impl RuleSet {
                 )),
                 None => None,
             };
-            rules.push(Compiled { def, regex, before });
+            let prefixes = if def.pattern.is_empty() {
+                None
+            } else {
+                literal_prefixes(def.pattern)
+            };
+            rules.push(Compiled {
+                def,
+                regex,
+                prefixes,
+                before,
+            });
             for &t in def.triggers {
                 match triggers.iter().position(|&x| x == t) {
                     Some(p) => by_trigger[p].push(idx),
@@ -414,9 +427,46 @@ impl RuleSet {
     }
 }
 
+/// The finite set of literals every match of `pattern` starts with, if there is a small one.
+fn literal_prefixes(pattern: &str) -> Option<Vec<Vec<u8>>> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let hir = regex_syntax::ParserBuilder::new()
+        .build()
+        .parse(pattern)
+        .ok()?;
+    let mut ex = Extractor::new();
+    ex.kind(ExtractKind::Prefix).limit_total(128);
+    let seq = ex.extract(&hir);
+    let lits = seq.literals()?;
+    if lits.is_empty() || lits.len() > 64 || lits.iter().any(|l| l.as_bytes().is_empty()) {
+        return None;
+    }
+    Some(lits.iter().map(|l| l.as_bytes().to_vec()).collect())
+}
+
+impl Compiled {
+    /// Whether a match could start at the beginning of `hay` (false: skip the regex).
+    #[inline]
+    pub(crate) fn may_match(&self, hay: &[u8]) -> bool {
+        self.prefixes
+            .as_ref()
+            .is_none_or(|p| p.iter().any(|l| hay.starts_with(l)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn literal_prefixes_are_necessary_conditions() {
+        let p = literal_prefixes(r" (?:is|are) (?:your|the)").unwrap();
+        assert!(p.iter().all(|l| l.starts_with(b" ")));
+        assert!(literal_prefixes(r"[a-z]* x").is_none());
+        let set = RuleSet::compile().unwrap();
+        let n = set.rules.iter().filter(|r| r.prefixes.is_some()).count();
+        assert!(n > 10, "only {n} rules got a prefix filter");
+    }
 
     #[test]
     fn table_compiles_and_triggers_are_folded_lowercase() {
