@@ -35,6 +35,22 @@ fn default_data_dir() -> PathBuf {
         .join("localnet")
 }
 
+/// Ctrl-C, or SIGTERM on Unix.
+async fn wait_for_stop() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r,
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await
+    }
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
@@ -59,7 +75,7 @@ async fn main() -> anyhow::Result<()> {
     println!("  chain id   {}", aether_localnet::LOCAL_CHAIN_ID);
     println!("  aether     {}", handle.aether_address());
     println!("Ctrl-C to stop.");
-    tokio::signal::ctrl_c().await?;
+    wait_for_stop().await?;
     handle.shutdown().await;
     Ok(())
 }

@@ -72,7 +72,7 @@ pub struct LedgerSummary {
     pub chain_id: u8,
     /// Latest version.
     pub version: u64,
-    /// Ledger timestamp, microseconds.
+    /// Ledger clock, microseconds (see [`Node::now_us`]).
     pub timestamp_us: u64,
 }
 
@@ -202,7 +202,8 @@ impl Node {
         LedgerSummary {
             chain_id: g.chain.chain_id(),
             version: g.chain.version(),
-            timestamp_us: g.chain.last_timestamp_us(),
+            // The ledger clock, as a chain producing (empty) blocks would report it.
+            timestamp_us: now_of(&g),
         }
     }
 
