@@ -10,8 +10,9 @@
 //! per class (default 40); `WIRE_BENCH_TOKENS=1` adds the TokenNative rows (slow).
 //!
 //! Ratio is the sum of frame bytes over the sum of input bytes in the class (frames include
-//! every header byte). Times are the mean over samples of the mean of repeated runs on one
-//! thread, after one warm-up call (vocabularies, dictionaries and contexts are built by then).
+//! every header byte); the median ratio is over samples. Times are the mean over samples of
+//! the median of 9 timed batches per sample, on one thread, after warm-up calls (vocabularies,
+//! dictionaries and contexts are built by then).
 
 use std::hint::black_box;
 use std::io::Write as _;
@@ -47,21 +48,33 @@ fn load() -> Vec<Sample> {
             if text.contains(";base64,") {
                 kind.push_str(" with base64 image");
             }
-            Sample { kind, text: text.as_bytes().to_vec() }
+            Sample {
+                kind,
+                text: text.as_bytes().to_vec(),
+            }
         })
         .collect()
 }
 
-/// Mean time of `f` over enough runs to fill ~`budget`.
+/// Time of one call of `f`: the median over 9 batches, each batch sized to take about
+/// `budget / 9` (the machine is shared, so the median resists other processes' bursts).
 fn time<F: FnMut()>(mut f: F, budget: Duration) -> Duration {
     f();
-    let start = Instant::now();
-    let mut n = 0u32;
-    while n < 3 || (start.elapsed() < budget && n < 2_000) {
-        f();
-        n += 1;
-    }
-    start.elapsed() / n
+    let probe = Instant::now();
+    f();
+    let once = probe.elapsed().max(Duration::from_nanos(50));
+    let per_batch = ((budget / 9).as_nanos() / once.as_nanos()).clamp(1, 5_000) as u32;
+    let mut batches: Vec<Duration> = (0..9)
+        .map(|_| {
+            let start = Instant::now();
+            for _ in 0..per_batch {
+                f();
+            }
+            start.elapsed() / per_batch
+        })
+        .collect();
+    batches.sort();
+    batches[4]
 }
 
 type Enc = Box<dyn Fn(&[u8]) -> Vec<u8>>;
@@ -108,7 +121,7 @@ fn main() {
     let with_tokens = std::env::var("WIRE_BENCH_TOKENS").is_ok();
     let mut formats: Vec<(&str, Enc, Dec)> = Vec::new();
     let (e, d) = codec(Algorithm::Aether, false);
-    formats.push(("aether (#M2A|)", e, d));
+    formats.push(("aether (#M2A)", e, d));
     let (e, d) = codec(Algorithm::Aether, true);
     formats.push(("aether + token count", e, d));
     let (e, d) = codec(Algorithm::M2m, false);
@@ -194,7 +207,7 @@ fn main() {
                 }
                 let n = picked.len() as u32;
                 let label = if sse_alg && name.starts_with("aether") {
-                    "aether sse (#M2S|)"
+                    "aether sse (#M2S)"
                 } else {
                     name
                 };

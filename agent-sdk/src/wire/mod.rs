@@ -98,7 +98,7 @@ pub fn detect(bytes: &[u8]) -> Format {
         let rest = &bytes[v1::PREFIX.len()..];
         let b64 = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=');
         // Text: everything after the prefix is base64 and its length is a multiple of 4.
-        if !rest.is_empty() && rest.len() % 4 == 0 && rest.iter().all(b64) {
+        if !rest.is_empty() && rest.len().is_multiple_of(4) && rest.iter().all(b64) {
             return Format::M2mV1Text;
         }
         Format::M2mV1

@@ -4,7 +4,7 @@
 //! that crate, nothing is downloaded) when the model's family is known; each vocabulary is
 //! built lazily, once per process, on first use (tiktoken-rs keeps it in a `OnceLock`). Building
 //! one takes on the order of a second, so encoders count tokens only when asked
-//! ([`super::EncodeOptions::count_tokens`]).
+//! ([`super::FrameOptions::count_tokens`]).
 //!
 //! The cost estimate uses the reference implementation's per-model prices and its f32
 //! arithmetic, so interop frames carry the same cost bytes as the reference writes.
