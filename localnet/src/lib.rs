@@ -230,6 +230,8 @@ pub struct LocalnetHandle {
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
     recovered: Option<log::Truncation>,
+    /// The data directory of [`Localnet::start_temporary`], removed when the handle drops.
+    temp_dir: Option<tempfile::TempDir>,
 }
 
 impl Localnet {
@@ -317,7 +319,20 @@ impl Localnet {
             stop,
             tasks,
             recovered: recovery.truncated,
+            temp_dir: None,
         })
+    }
+
+    /// Starts a localnet on free ports of 127.0.0.1 with its data in a temporary directory
+    /// (removed when the handle is dropped) and `fsync never`: the helper for other crates'
+    /// tests.
+    pub async fn start_temporary() -> Result<LocalnetHandle, StartError> {
+        let dir = tempfile::tempdir().map_err(io_err(&std::env::temp_dir()))?;
+        let mut config = LocalnetConfig::new(dir.path()).with_ephemeral_ports();
+        config.fsync = FsyncPolicy::Never;
+        let mut handle = Localnet::start(config).await?;
+        handle.temp_dir = Some(dir);
+        Ok(handle)
     }
 }
 
@@ -373,13 +388,20 @@ impl LocalnetHandle {
     }
 
     /// Stops both servers, waits for them and flushes the log.
-    pub async fn shutdown(self) {
+    pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);
-        for t in self.tasks {
+        for t in std::mem::take(&mut self.tasks) {
             let _ = t.await;
         }
         if let Err(e) = self.node.sync() {
             tracing::error!(error = %e, "final flush of the ledger log failed");
         }
+    }
+}
+
+impl Drop for LocalnetHandle {
+    /// A handle dropped without [`LocalnetHandle::shutdown`] still stops its servers.
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
     }
 }

@@ -10,6 +10,21 @@ use aptos_sdk::types::AccountAddress;
 const APT: u64 = 100_000_000;
 
 #[tokio::test]
+async fn a_temporary_localnet_is_ready_for_other_crates_tests() {
+    let h = aether_localnet::Localnet::start_temporary().await.unwrap();
+    let aptos = common::client(&h);
+    let alice = aptos.create_funded_account(3 * APT).await.unwrap();
+    assert_eq!(aptos.get_balance(alice.address()).await.unwrap(), 3 * APT);
+    assert_eq!(aptos.ledger_info().await.unwrap().chain_id, 4);
+    let faucet_seq = aptos
+        .get_sequence_number(h.node().faucet_address())
+        .await
+        .unwrap();
+    assert_eq!(faucet_seq, 1);
+    h.shutdown().await;
+}
+
+#[tokio::test]
 async fn faucet_transfer_and_balances_through_the_sdk() {
     let dir = tempfile::tempdir().unwrap();
     let h = common::start(dir.path()).await;
