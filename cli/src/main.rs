@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 
 mod chain;
 mod m2m;
+mod p2p;
 mod scan;
 
 /// Aether command line.
@@ -27,6 +28,10 @@ enum Command {
     /// M2M wire format tools and the security scanner.
     #[command(subcommand)]
     M2m(m2m::M2mCommand),
+    /// Send an encrypted P2P message to an agent (address and key given explicitly for now).
+    Send(p2p::SendArgs),
+    /// Listen for encrypted P2P messages and print them as JSON lines.
+    Listen(p2p::ListenArgs),
     /// Create a profile (key, network, contract address) and fund it from the faucet.
     Init(chain::InitArgs),
     /// Register an agent on chain (agent_card::register).
@@ -55,6 +60,8 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::M2m(cmd) => m2m::run(cmd),
+        Command::Send(a) => p2p::send(a),
+        Command::Listen(a) => p2p::listen(a),
         Command::Init(a) => chain::init(a),
         Command::Register(a) => chain::register(a),
         Command::Agent(a) => chain::agent(a),
