@@ -87,10 +87,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .iter()
                 .find(|c| c.as_str() == category)
                 .map(|c| report.category_score(*c) >= a.threshold);
-            let e = pos.entry(category.clone()).or_default();
-            e.0 += 1;
-            e.1 += usize::from(report.should_block);
-            e.2 += usize::from(own == Some(true));
+            for key in [category.clone(), format!("{category} / {source}")] {
+                let e = pos.entry(key).or_default();
+                e.0 += 1;
+                e.1 += usize::from(report.should_block);
+                e.2 += usize::from(own == Some(true));
+            }
             if !report.should_block && shown_fn < a.show_fn {
                 shown_fn += 1;
                 let snippet: String = text.chars().take(300).collect();
@@ -135,9 +137,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("|---|---:|---:|---:|");
     let (mut tn, mut tb) = (0, 0);
     for (c, (n, b, own)) in &pos {
-        println!("| {c} | {n} | {} | {} |", pct(*b, *n), pct(*own, *n));
-        tn += n;
-        tb += b;
+        if c.contains(" / ") {
+            println!(
+                "| &nbsp;&nbsp;{c} | {n} | {} | {} |",
+                pct(*b, *n),
+                pct(*own, *n)
+            );
+        } else {
+            println!("| **{c}** | {n} | {} | {} |", pct(*b, *n), pct(*own, *n));
+            tn += n;
+            tb += b;
+        }
     }
     println!("| **all attacks** | {tn} | {} | |", pct(tb, tn));
     println!(

@@ -460,72 +460,32 @@ impl Scanner {
 
     /// All findings in `text` (offsets into `text`). `separators`: NUL separates JSON strings.
     fn hits(&self, text: &str, separators: bool, depth: u8) -> Vec<Hit> {
-        let folded = normalize::fold(text, separators);
-        let mut hits = folded.hits;
-        let ftext = folded.text.as_str();
-        let fbytes = ftext.as_bytes();
-        for m in self.rules.ac.find_overlapping_iter(ftext) {
-            let (p, e) = (m.start(), m.end());
-            let pid = m.pattern().as_usize();
-            if self.rules.word_start[pid] && p > 0 && fbytes[p - 1].is_ascii_alphanumeric() {
+        let folded = normalize::fold_with(text, separators, Some(&self.rules.words));
+        let mut hits = Vec::new();
+        // Triggers that start with a word: the folding pass already looked each word up.
+        for &(p, word) in &folded.word_hits {
+            let Some(tids) = self.rules.words.trigger_ids.get(usize::from(word)) else {
                 continue;
-            }
-            for &ri in &self.rules.by_trigger[pid] {
-                let rule = &self.rules.rules[ri];
-                let def = rule.def;
-                if def.line_start && !at_line_start(fbytes, p) {
-                    continue;
-                }
-                // A trigger's trailing space belongs to the text the regex sees.
-                let after = if fbytes[e - 1] == b' ' { e - 1 } else { e };
-                // Cheap literal check before any regex runs.
-                let probe = match def.view {
-                    View::Folded => fbytes.get(if def.from_start { p } else { after }..),
-                    View::Raw => text.as_bytes().get(folded.map.start(p)..),
-                };
-                if !probe.is_some_and(|h| rule.may_match(h)) {
-                    continue;
-                }
-                let mut score = def.score;
-                if let Some((re, what)) = &rule.before {
-                    let lo = ftext.floor_char_boundary(p.saturating_sub(80));
-                    let ok = re.is_match(&ftext[lo..p]);
-                    match what {
-                        Before::Require if !ok => continue,
-                        Before::Boost(s) if ok => score = *s,
-                        _ => {}
-                    }
-                }
-                let span = match def.view {
-                    View::Folded => {
-                        let from = if def.from_start { p } else { after };
-                        let end = match &rule.regex {
-                            None => Some(e),
-                            Some(re) => {
-                                let hi =
-                                    ftext.floor_char_boundary((from + def.window).min(ftext.len()));
-                                re.find(&ftext[from..hi]).map(|mm| from + mm.end())
-                            }
-                        };
-                        end.map(|end| folded.map.span(p, end.max(e)))
-                    }
-                    View::Raw => {
-                        let tp = folded.map.start(p);
-                        match &rule.regex {
-                            None => Some(folded.map.span(p, e)),
-                            Some(re) => {
-                                let hi =
-                                    text.floor_char_boundary((tp + def.window).min(text.len()));
-                                re.find(&text[tp..hi]).map(|mm| (tp, tp + mm.end()))
-                            }
-                        }
-                    }
-                };
-                if let Some((s, end)) = span {
-                    hits.push(Hit::new(def.name, def.category, score, s, end));
+            };
+            for &tid in tids {
+                let t = self.rules.triggers[tid].as_bytes();
+                let rest = &folded.text.as_bytes()[p..];
+                if rest.len() >= t.len() && rules::eq(&rest[..t.len()], t) {
+                    self.run_trigger(tid, p, p + t.len(), text, &folded, &mut hits);
                 }
             }
         }
+        // Triggers that start with a symbol, and key-format prefixes.
+        for m in self.rules.ac.find_iter(folded.text.as_str()) {
+            let tid = self.rules.ac_ids[m.pattern().as_usize()];
+            let p = m.start();
+            let word_initial = self.rules.triggers[tid].as_bytes()[0].is_ascii_alphanumeric();
+            if word_initial && p > 0 && folded.text.as_bytes()[p - 1].is_ascii_alphanumeric() {
+                continue;
+            }
+            self.run_trigger(tid, p, m.end(), text, &folded, &mut hits);
+        }
+        hits.extend(folded.hits.iter().cloned());
         if depth < self.config.max_decode_depth {
             for blob in &folded.blobs {
                 let Some(raw) = text.get(blob.start..blob.end) else {
@@ -552,6 +512,74 @@ impl Scanner {
             }
         }
         hits
+    }
+
+    /// Runs the rules of trigger `tid`, found at folded bytes `p..e`.
+    fn run_trigger(
+        &self,
+        tid: usize,
+        p: usize,
+        e: usize,
+        text: &str,
+        folded: &normalize::Folded,
+        hits: &mut Vec<Hit>,
+    ) {
+        let ftext = folded.text.as_str();
+        let fbytes = ftext.as_bytes();
+        for &ri in &self.rules.by_trigger[tid] {
+            let rule = &self.rules.rules[ri];
+            let def = rule.def;
+            if def.line_start && !at_line_start(fbytes, p) {
+                continue;
+            }
+            // A trigger's trailing space belongs to the text the regex sees.
+            let after = if fbytes[e - 1] == b' ' { e - 1 } else { e };
+            // Cheap literal check before any regex runs.
+            let probe = match def.view {
+                View::Folded => fbytes.get(if def.from_start { p } else { after }..),
+                View::Raw => text.as_bytes().get(folded.map.start(p)..),
+            };
+            if !probe.is_some_and(|h| rule.may_match(h)) {
+                continue;
+            }
+            let mut score = def.score;
+            if let Some((re, what)) = &rule.before {
+                let lo = ftext.floor_char_boundary(p.saturating_sub(80));
+                let ok = re.is_match(&ftext[lo..p]);
+                match what {
+                    Before::Require if !ok => continue,
+                    Before::Boost(s) if ok => score = *s,
+                    _ => {}
+                }
+            }
+            let span = match def.view {
+                View::Folded => {
+                    let from = if def.from_start { p } else { after };
+                    let end = match &rule.regex {
+                        None => Some(e),
+                        Some(re) => {
+                            let hi =
+                                ftext.floor_char_boundary((from + def.window).min(ftext.len()));
+                            re.find(&ftext[from..hi]).map(|mm| from + mm.end())
+                        }
+                    };
+                    end.map(|end| folded.map.span(p, end.max(e)))
+                }
+                View::Raw => {
+                    let tp = folded.map.start(p);
+                    match &rule.regex {
+                        None => Some(folded.map.span(p, e)),
+                        Some(re) => {
+                            let hi = text.floor_char_boundary((tp + def.window).min(text.len()));
+                            re.find(&text[tp..hi]).map(|mm| (tp, tp + mm.end()))
+                        }
+                    }
+                }
+            };
+            if let Some((s, end)) = span {
+                hits.push(Hit::new(def.name, def.category, score, s, end));
+            }
+        }
     }
 
     /// Scans decoded content and reports what it found at the blob's span.

@@ -20,6 +20,7 @@ use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 
 use super::json::{SEPARATOR, is_hidden_control};
 use super::offsets::OffsetMap;
+use super::rules::WordTable;
 use super::{Category, Hit};
 
 /// Minimum length of a base64 run worth decoding.
@@ -65,6 +66,8 @@ pub(crate) struct Folded {
     pub(crate) blobs: Vec<Blob>,
     /// Tag-character payloads (input offsets).
     pub(crate) smuggled: Vec<Smuggled>,
+    /// Words of the folded text that start a trigger: (folded offset, word id in the [`WordTable`]).
+    pub(crate) word_hits: Vec<(usize, u16)>,
 }
 
 /// Latin look-alikes among Cyrillic, Greek and a few IPA/Latin-extended letters.
@@ -144,6 +147,8 @@ fn b64_byte(b: u8) -> bool {
 struct Folder<'a> {
     src: &'a str,
     separators: bool,
+    words: Option<&'a WordTable>,
+    word_hits: Vec<(usize, u16)>,
     out: Vec<u8>,
     map: OffsetMap,
     hits: Vec<Hit>,
@@ -220,6 +225,12 @@ impl<'a> Folder<'a> {
             return;
         }
         self.in_tok = false;
+        if let Some(words) = self.words
+            && !self.tok_digit
+            && let Some(id) = words.lookup(&self.out[self.tok_out..])
+        {
+            self.word_hits.push((self.tok_out, id));
+        }
         if self.tok_digit {
             self.tok_digit = false;
             let word = &mut self.out[self.tok_out..];
@@ -241,6 +252,9 @@ impl<'a> Folder<'a> {
                         *b = l;
                     }
                 }
+            }
+            if let Some(id) = self.words.and_then(|w| w.lookup(&self.out[self.tok_out..])) {
+                self.word_hits.push((self.tok_out, id));
             }
         }
         if self.tok_lookalike {
@@ -493,10 +507,13 @@ impl<'a> Folder<'a> {
 }
 
 /// Folds `src` (see the module doc). With `separators`, NUL bytes separate JSON strings and are kept.
-pub(crate) fn fold(src: &str, separators: bool) -> Folded {
+/// With `words`, the folded words that start a trigger are collected in [`Folded::word_hits`].
+pub(crate) fn fold_with(src: &str, separators: bool, words: Option<&WordTable>) -> Folded {
     let mut f = Folder {
         src,
         separators,
+        words,
+        word_hits: Vec::new(),
         out: Vec::with_capacity(src.len() + 16),
         map: OffsetMap::with_capacity(16),
         hits: Vec::new(),
@@ -526,6 +543,19 @@ pub(crate) fn fold(src: &str, separators: bool) -> Folded {
                 i += 1;
             }
             f.alnum_run(start, i);
+        } else if b == b' '
+            && f.tag_start.is_none()
+            && f.vs_count == 0
+            && f.out.last().is_some_and(u8::is_ascii_alphanumeric)
+        {
+            // Hot path: one space after a word.
+            if f.b64_len > 0 {
+                f.end_b64();
+            }
+            f.end_token(i);
+            f.out.push(b' ');
+            f.linear(i, 1);
+            i += 1;
         } else if b < 0x80 {
             f.ascii_other(i, b);
             i += 1;
@@ -551,7 +581,14 @@ pub(crate) fn fold(src: &str, separators: bool) -> Folded {
         hits: f.hits,
         blobs: f.blobs,
         smuggled: f.smuggled,
+        word_hits: f.word_hits,
     }
+}
+
+/// Folds `src` without looking up trigger words.
+#[cfg(test)]
+pub(crate) fn fold(src: &str, separators: bool) -> Folded {
+    fold_with(src, separators, None)
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 //! A rule can also look behind its trigger: `before` must match the text just before the trigger (it
 //! anchors at the trigger with `$`), either as a requirement or as a score boost.
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use aho_corasick::{AhoCorasick, MatchKind};
 use regex::Regex;
 
 use super::Category;
@@ -114,10 +114,16 @@ use Category::{Exfiltration as X, Injection as I, Jailbreak as J, Malformed as M
 /// Verbs that override earlier instructions.
 const IGNORE_VERBS: &[&str] = &[
     "ignore",
+    "ignoring",
+    "ignored",
     "disregard",
+    "disregarding",
     "forget",
+    "forgetting",
     "skip",
+    "skipping",
     "override",
+    "overriding",
     "overlook",
     "bypass",
     "neglect",
@@ -286,7 +292,7 @@ pub(crate) static RULES: &[RuleDef] = &[
         r""),
     rule("you_are_free", J, 0.75, &["you are", "you're", "you have been"],
         r" (?:now )?(?:free(?:d)? from|free[.!]|liberated|released from|unchained|unshackled|no longer (?:bound|restricted|limited|constrained|an ai|chatgpt|a language model|an assistant|required|obligated))\b"),
-    rule("pretend_unrestricted", J, 0.8, &["pretend", "act as", "roleplay as", "role-play as", "behave as", "behave like", "act like"],
+    rule("pretend_unrestricted", J, 0.8, &["pretend", "pretending", "act as", "acting as", "roleplay as", "role-play as", "behave as", "behave like", "act like"],
         r"[a-z' ]{0,40}?\b(?:unrestricted|unfiltered|uncensored|jailbroken|evil|amoral|unethical|immoral|without (?:any )?(?:restrictions|limits|rules|filters|ethics|morals)|no (?:restrictions|limits|rules|filters|ethics|morals)|able to do anything|can do anything)\b"),
     rule("opposite_day", J, 0.5, &["opposite day", "opposite of what", "evil twin", "shadow self", "dark side"], r""),
     rule("hypothetical_harm", J, 0.35, &["hypothetical", "hypothetically", "fictional", "in a story", "for a novel", "for educational purposes", "purely educational", "research purposes"], r""),
@@ -341,11 +347,101 @@ pub(crate) struct Compiled {
 
 /// The compiled table: one automaton for all triggers and, per trigger, the rules it starts.
 pub(crate) struct RuleSet {
-    pub(crate) ac: AhoCorasick,
-    /// Trigger pattern id → (rule index, trigger starts with a word character).
+    /// Every trigger, by trigger id.
+    pub(crate) triggers: Vec<&'static str>,
+    /// Trigger id → the rules it starts.
     pub(crate) by_trigger: Vec<Vec<usize>>,
-    pub(crate) word_start: Vec<bool>,
+    /// Triggers that start with a letter or digit, found by their first word (see [`WordTable`]).
+    pub(crate) words: WordTable,
+    /// Triggers that start with a symbol (`$`, `![`, `/etc/`, `<|`, ...), found by Aho-Corasick.
+    pub(crate) ac: AhoCorasick,
+    /// Aho-Corasick pattern id → trigger id.
+    pub(crate) ac_ids: Vec<usize>,
     pub(crate) rules: Vec<Compiled>,
+}
+
+/// Byte equality without a `memcmp` call (the words compared are short).
+#[inline]
+pub(crate) fn eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
+/// Word-initial triggers that are only the start of a longer word (key formats such as `AKIA...`,
+/// `eyJ...`): found by the automaton like symbol triggers, with a word-start check.
+const TOKEN_PREFIX_TRIGGERS: &[&str] = &["akia", "asia", "aiza", "eyj"];
+
+/// Slots in the word table's direct-mapped index.
+const WORD_SLOTS: usize = 1 << 14;
+
+/// First words of the word-initial triggers, looked up once per word of the folded text.
+///
+/// The folding pass already walks every word, so checking a word costs one direct-mapped slot read (keyed
+/// by length, first and last byte) and, rarely, a short comparison: cheaper than running an automaton over
+/// every byte of ordinary prose.
+pub(crate) struct WordTable {
+    /// Slot → 1 + index into `chains` (0: no first word has this key).
+    slots: Vec<u16>,
+    /// Per slot in use: (first word, word id).
+    chains: Vec<Vec<(Box<[u8]>, u16)>>,
+    /// Word id → trigger ids whose first word it is.
+    pub(crate) trigger_ids: Vec<Vec<usize>>,
+}
+
+impl WordTable {
+    #[inline]
+    fn key(word: &[u8]) -> Option<usize> {
+        let (first, last) = (*word.first()?, *word.last()?);
+        Some(
+            ((word.len() & 15) << 10) | ((usize::from(first) & 31) << 5) | (usize::from(last) & 31),
+        )
+    }
+
+    fn build(triggers: &[&'static str]) -> Self {
+        let mut t = WordTable {
+            slots: vec![0; WORD_SLOTS],
+            chains: Vec::new(),
+            trigger_ids: Vec::new(),
+        };
+        for (tid, trig) in triggers.iter().enumerate() {
+            let b = trig.as_bytes();
+            let end = b
+                .iter()
+                .position(|c| !c.is_ascii_alphanumeric())
+                .unwrap_or(b.len());
+            let word = &b[..end];
+            let Some(key) = Self::key(word) else { continue };
+            let id = match t.lookup(word) {
+                Some(id) => id,
+                None => {
+                    let id = t.trigger_ids.len() as u16;
+                    t.trigger_ids.push(Vec::new());
+                    if t.slots[key] == 0 {
+                        t.chains.push(Vec::new());
+                        t.slots[key] = t.chains.len() as u16;
+                    }
+                    let chain = usize::from(t.slots[key]) - 1;
+                    t.chains[chain].push((word.into(), id));
+                    id
+                }
+            };
+            t.trigger_ids[usize::from(id)].push(tid);
+        }
+        t
+    }
+
+    /// The word id of `word`, if some trigger starts with it.
+    #[inline]
+    pub(crate) fn lookup(&self, word: &[u8]) -> Option<u16> {
+        let slot = *self.slots.get(Self::key(word)?)?;
+        if slot == 0 {
+            return None;
+        }
+        self.chains
+            .get(usize::from(slot) - 1)?
+            .iter()
+            .find(|(w, _)| eq(w, word))
+            .map(|(_, id)| *id)
+    }
 }
 
 /// Why the built-in table failed to compile (a bug in this file, caught by a unit test).
@@ -410,18 +506,25 @@ impl RuleSet {
                 }
             }
         }
-        let word_start = triggers
-            .iter()
-            .map(|t| t.as_bytes().first().is_some_and(u8::is_ascii_alphanumeric))
+        let words = WordTable::build(&triggers);
+        let ac_ids: Vec<usize> = (0..triggers.len())
+            .filter(|&t| {
+                !triggers[t]
+                    .as_bytes()
+                    .first()
+                    .is_some_and(u8::is_ascii_alphanumeric)
+                    || TOKEN_PREFIX_TRIGGERS.contains(&triggers[t])
+            })
             .collect();
         let ac = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&triggers)?;
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(ac_ids.iter().map(|&t| triggers[t]))?;
         Ok(Self {
-            ac,
+            triggers,
             by_trigger,
-            word_start,
+            words,
+            ac,
+            ac_ids,
             rules,
         })
     }
@@ -448,9 +551,10 @@ impl Compiled {
     /// Whether a match could start at the beginning of `hay` (false: skip the regex).
     #[inline]
     pub(crate) fn may_match(&self, hay: &[u8]) -> bool {
-        self.prefixes
-            .as_ref()
-            .is_none_or(|p| p.iter().any(|l| hay.starts_with(l)))
+        self.prefixes.as_ref().is_none_or(|p| {
+            p.iter()
+                .any(|l| hay.len() >= l.len() && eq(&hay[..l.len()], l))
+        })
     }
 }
 
