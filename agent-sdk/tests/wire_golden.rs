@@ -243,3 +243,57 @@ fn token_count_extension_is_readable_by_v1_layout() {
     assert_eq!(out[14] & 0b10, 0b10, "extensions bit");
     assert_eq!(V1Frame::decode(&out).unwrap().payload(), V2_IN);
 }
+
+#[test]
+fn aether_response_elides_the_routing_id() {
+    let json = br#"{"id":"chatcmpl-ABfvaueLEMLNYbT8YzpJxsmiQ6HSY","object":"chat.completion","created":1727346142,"model":"gpt-4o-2024-08-06","choices":[{"index":0,"message":{"role":"assistant","content":"Hello"},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":1,"total_tokens":6}}"#;
+    let mut out = Vec::new();
+    AetherFrame::from_json(json, FrameOptions::default())
+        .unwrap()
+        .encode(&mut out);
+    // codec 0x81: zstd with the dictionary, routing id elided from the compressed text.
+    assert_eq!(out[7], 0x81);
+    assert_eq!(AetherFrame::decode(&out).unwrap().payload(), json);
+    let info = wire::inspect(&out).unwrap();
+    let RoutingHeader::Response(h) = info.routing.unwrap().unwrap().header else {
+        panic!()
+    };
+    assert_eq!(h.id, "chatcmpl-ABfvaueLEMLNYbT8YzpJxsmiQ6HSY");
+}
+
+#[test]
+fn aether_elision_markers_cannot_inflate_past_the_declared_length() {
+    // A forged frame: 50 id markers (111 bytes each once expanded), declared original length 100.
+    let routing = wire::Routing {
+        schema: Schema::Response,
+        flags: 0,
+        header: RoutingHeader::Response(ResponseHeader {
+            id: "chatcmpl-".to_owned() + &"x".repeat(100),
+            model: String::new(),
+            finish_reason: FinishReason::Stop,
+            prompt_tokens: 0,
+            completion_tokens: 0,
+            cached_tokens: None,
+            reasoning_tokens: None,
+            cost_usd: None,
+        }),
+        token_count: None,
+    };
+    let mut header = Vec::new();
+    routing.encode_variable(&mut header);
+    let z = zstd::bulk::compress(&[0x01u8; 50], 3).unwrap();
+    let mut frame = b"#M2A|".to_vec();
+    assert!(header.len() < 128, "one-byte varint");
+    frame.extend_from_slice(&[0x10, 0x02, 0x82, 0x00, header.len() as u8]);
+    frame.extend_from_slice(&header);
+    frame.extend_from_slice(&[100, 0, 0, 0, 0]);
+    frame.extend_from_slice(&z[4..]);
+    assert!(matches!(
+        AetherFrame::decode(&frame),
+        Err(wire::DecodeError::LengthMismatch {
+            field: "original_len",
+            declared: 100,
+            ..
+        })
+    ));
+}

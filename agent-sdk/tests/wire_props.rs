@@ -55,10 +55,12 @@ fn arb_chat() -> impl Strategy<Value = Value> {
         1 => ".{0,20}".prop_map(|t| json!({"role": "user", "content": [{"type": "text", "text": t}, {"type": "image_url", "image_url": {"url": "x"}}]})),
         1 => Just(json!({"role": null, "content": 5})),
     ];
-    (model, prop::collection::vec(msg, 0..12), any::<Option<u32>>(), any::<bool>(), arb_json()).prop_map(
-        |(model, messages, max_tokens, response, extra)| {
+    // Ids long enough to be elided from Aether payloads, sometimes repeated inside the payload.
+    let id = prop_oneof!["chatcmpl-[A-Za-z0-9]{20,29}", Just("chatcmpl-x".to_owned())];
+    (model, prop::collection::vec(msg, 0..12), any::<Option<u32>>(), any::<bool>(), arb_json(), id).prop_map(
+        |(model, messages, max_tokens, response, extra, id)| {
             if response {
-                json!({"id": "chatcmpl-x", "model": model, "choices": [{"index": 0, "message": messages.first(), "finish_reason": "stop"}], "usage": {"prompt_tokens": max_tokens, "completion_tokens": 3}, "x": extra})
+                json!({"id": id, "echo": [id, format!("{id}{id}")], "model": model, "choices": [{"index": 0, "message": messages.first(), "finish_reason": "stop"}], "usage": {"prompt_tokens": max_tokens, "completion_tokens": 3}, "x": extra})
             } else {
                 json!({"model": model, "messages": messages, "max_tokens": max_tokens, "temperature": 0.5, "x": extra})
             }

@@ -7,7 +7,8 @@
 //! 0    5     "#M2A|"
 //! 5    1     bits 7-4 format version (1); bits 3-2 security (0 none, 1 HMAC-SHA256); bits 1-0 zero
 //! 6    1     schema (M2M v1 codes)
-//! 7    1     codec: 0 stored, 1 zstd with dictionary aether-llm-v1, 2 zstd without dictionary
+//! 7    1     codec: 0 stored, 1 zstd with dictionary aether-llm-v1, 2 zstd without dictionary;
+//!            bit 7 set: the routing header's quoted id/model are elided from the compressed text
 //! 8    v     flags: varint, the M2M v1 request/response flag bits (u16)
 //! .    v     routing_len: varint, bytes of routing header + extension records
 //! .    n     routing header (M2M v1 variable-header layout of the schema), then extension records
@@ -27,7 +28,7 @@ use super::compress;
 use super::error::{DecodeError, EncodeError};
 use super::json;
 use super::limits::{HMAC_TAG_LEN, Limits, MAX_HEADER_LEN, MAX_INPUT_SIZE, MIN_HMAC_KEY_LEN};
-use super::routing::{Routing, Schema};
+use super::routing::{Routing, RoutingHeader, Schema};
 use super::v1::FrameOptions;
 use super::varint;
 
@@ -41,6 +42,15 @@ pub const CODEC_STORED: u8 = 0;
 pub const CODEC_ZSTD_DICT_V1: u8 = 1;
 /// Codec byte: zstd without a dictionary.
 pub const CODEC_ZSTD: u8 = 2;
+/// Codec flag (bit 7): the compressed text has the routing header's quoted strings elided:
+/// every occurrence of `"<id>"` is byte 0x01 and of `"<model>"` byte 0x02 (bytes that valid
+/// JSON never contains raw), so the frame does not carry them twice.
+pub const CODEC_ELIDED: u8 = 0x80;
+/// Marker byte for the quoted response id.
+const MARK_ID: u8 = 0x01;
+/// Marker byte for the quoted model.
+const MARK_MODEL: u8 = 0x02;
+
 /// Payloads this large or larger skip the dictionary (it no longer pays and costs time).
 pub const DICT_MAX_INPUT: usize = 1 << 20;
 /// Payloads shorter than this are stored (nothing to gain from compressing).
@@ -143,10 +153,11 @@ impl AetherFrame {
         let start = out.len();
         if self.payload.len() >= MIN_COMPRESS_INPUT {
             let dict = self.payload.len() < DICT_MAX_INPUT;
-            if compress::zstd_compress(&self.payload, dict, out)
-                && out.len() - start < self.payload.len()
-            {
-                out[codec_at] = if dict { CODEC_ZSTD_DICT_V1 } else { CODEC_ZSTD };
+            let elided = elide(&self.payload, &self.routing);
+            let input = elided.as_deref().unwrap_or(&self.payload);
+            if compress::zstd_compress(input, dict, out) && out.len() - start < self.payload.len() {
+                let codec = if dict { CODEC_ZSTD_DICT_V1 } else { CODEC_ZSTD };
+                out[codec_at] = codec | if elided.is_some() { CODEC_ELIDED } else { 0 };
                 return;
             }
             out.truncate(start);
@@ -293,7 +304,10 @@ impl AetherFrame {
             });
         }
         let raw = &frame[h.payload_offset..end];
-        let payload = match h.codec {
+        let elided = h.codec & CODEC_ELIDED != 0;
+        let codec = h.codec & !CODEC_ELIDED;
+        let payload = match codec {
+            CODEC_STORED if elided => return Err(DecodeError::UnknownCodec { codec: h.codec }),
             CODEC_STORED => {
                 if raw.len() != h.original_len {
                     return Err(DecodeError::LengthMismatch {
@@ -304,9 +318,16 @@ impl AetherFrame {
                 }
                 raw.to_vec()
             }
-            CODEC_ZSTD_DICT_V1 => compress::zstd_decompress(raw, true, h.original_len)?,
-            CODEC_ZSTD => compress::zstd_decompress(raw, false, h.original_len)?,
-            other => return Err(DecodeError::UnknownCodec { codec: other }),
+            CODEC_ZSTD_DICT_V1 | CODEC_ZSTD => {
+                let dict = codec == CODEC_ZSTD_DICT_V1;
+                let text = compress::zstd_decompress(raw, dict, h.original_len, !elided)?;
+                if elided {
+                    expand(&text, &h.routing, h.original_len)?
+                } else {
+                    text
+                }
+            }
+            _ => return Err(DecodeError::UnknownCodec { codec: h.codec }),
         };
         let actual = crc32fast::hash(&payload);
         if actual != h.crc32 {
@@ -330,4 +351,98 @@ impl AetherFrame {
             payload,
         })
     }
+}
+
+/// The quoted strings of the routing header that may be elided, with their marker bytes.
+fn elidable(routing: &Routing) -> [(u8, Option<Vec<u8>>); 2] {
+    let quoted = |s: &str| {
+        // Only strings JSON writes without escapes, so the quoted form is the raw form.
+        let plain = !s.is_empty() && s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\');
+        plain.then(|| [b"\"", s.as_bytes(), b"\""].concat())
+    };
+    match &routing.header {
+        RoutingHeader::Request(h) => [(MARK_ID, None), (MARK_MODEL, quoted(&h.model))],
+        RoutingHeader::Response(h) => [(MARK_ID, quoted(&h.id)), (MARK_MODEL, quoted(&h.model))],
+        RoutingHeader::Opaque => [(MARK_ID, None), (MARK_MODEL, None)],
+    }
+}
+
+/// Quoted strings shorter than this are left in the text (encoder policy, not format): the
+/// dictionary already codes common model names in a byte or two, cheaper than a marker.
+const MIN_ELIDE: usize = 24;
+
+/// The payload with the routing strings replaced by marker bytes (id first, then model), or
+/// `None` when nothing was replaced or the payload already holds a marker byte (it is not
+/// plain JSON then, e.g. a raw SSE event).
+fn elide(payload: &[u8], routing: &Routing) -> Option<Vec<u8>> {
+    if memchr::memchr2(MARK_ID, MARK_MODEL, payload).is_some() {
+        return None;
+    }
+    let mut cur: Option<Vec<u8>> = None;
+    for (mark, needle) in elidable(routing) {
+        let Some(needle) = needle.filter(|n| n.len() >= MIN_ELIDE) else {
+            continue;
+        };
+        let src = cur.as_deref().unwrap_or(payload);
+        let mut out = Vec::new();
+        let mut last = 0;
+        // find_iter yields non-overlapping matches, left to right.
+        for at in memchr::memmem::find_iter(src, &needle) {
+            if out.capacity() == 0 {
+                out.reserve(src.len());
+            }
+            out.extend_from_slice(&src[last..at]);
+            out.push(mark);
+            last = at + needle.len();
+        }
+        if last > 0 {
+            out.extend_from_slice(&src[last..]);
+            cur = Some(out);
+        }
+    }
+    cur
+}
+
+/// Reverses [`elide`] (model first, then id), checking that the result is exactly
+/// `original_len` bytes before allocating it, so markers cannot inflate past the cap.
+fn expand(text: &[u8], routing: &Routing, original_len: usize) -> Result<Vec<u8>, DecodeError> {
+    let mut cur = text.to_vec();
+    for (mark, needle) in elidable(routing).into_iter().rev() {
+        let count = memchr::memchr_iter(mark, &cur).count();
+        if count == 0 {
+            continue;
+        }
+        let needle = needle.ok_or(DecodeError::InvalidField {
+            field: "elided payload",
+            value: format!("marker {mark:#04x} without a routing string"),
+        })?;
+        let len = count
+            .checked_mul(needle.len() - 1)
+            .and_then(|grow| grow.checked_add(cur.len()))
+            .filter(|len| *len <= original_len)
+            .ok_or(DecodeError::LengthMismatch {
+                field: "original_len",
+                declared: original_len,
+                actual: cur
+                    .len()
+                    .saturating_add(count.saturating_mul(needle.len() - 1)),
+            })?;
+        let mut out = Vec::with_capacity(len);
+        let mut last = 0;
+        for at in memchr::memchr_iter(mark, &cur) {
+            out.extend_from_slice(&cur[last..at]);
+            out.extend_from_slice(&needle);
+            last = at + 1;
+        }
+        out.extend_from_slice(&cur[last..]);
+        cur = out;
+    }
+    if cur.len() != original_len {
+        return Err(DecodeError::LengthMismatch {
+            field: "original_len",
+            declared: original_len,
+            actual: cur.len(),
+        });
+    }
+    Ok(cur)
 }

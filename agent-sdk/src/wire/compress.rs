@@ -135,10 +135,16 @@ pub fn zstd_compress(data: &[u8], dict: bool, out: &mut Vec<u8>) -> bool {
 /// ones are streamed so memory follows the bytes actually produced, not the declaration.
 const ZSTD_BULK_MAX: usize = 256 * 1024;
 
-/// Decompresses a magic-less zstd frame of exactly `expected` bytes (the length the header
-/// declares, already checked against the cap). A frame that inflates to more fails without
-/// writing past `expected + 1` bytes.
-pub fn zstd_decompress(data: &[u8], dict: bool, expected: usize) -> Result<Vec<u8>, DecodeError> {
+/// Decompresses a magic-less zstd frame of `expected` bytes (the length the header declares,
+/// already checked against the cap), or at most `expected` when `exact` is false. A frame that
+/// inflates to more fails without writing past `expected + 1` bytes.
+pub fn zstd_decompress(
+    data: &[u8],
+    dict: bool,
+    expected: usize,
+    exact: bool,
+) -> Result<Vec<u8>, DecodeError> {
+    let fits = |n: usize| if exact { n == expected } else { n <= expected };
     let corrupt = |e: std::io::Error| DecodeError::Corrupt {
         codec: "zstd",
         reason: e.to_string(),
@@ -165,7 +171,7 @@ pub fn zstd_decompress(data: &[u8], dict: bool, expected: usize) -> Result<Vec<u
             .take(expected as u64 + 1)
             .read_to_end(&mut out)
             .map_err(corrupt)?;
-        if out.len() != expected {
+        if !fits(out.len()) {
             return Err(mismatch(out.len()));
         }
         return Ok(out);
@@ -186,7 +192,7 @@ pub fn zstd_decompress(data: &[u8], dict: bool, expected: usize) -> Result<Vec<u
         // One spare byte: a frame that fills it inflates past the declared length.
         let mut out = Vec::with_capacity(expected + 1);
         match d.decompress_to_buffer(&framed, &mut out) {
-            Ok(n) if n == expected => Ok(out),
+            Ok(n) if fits(n) => Ok(out),
             Ok(n) => Err(mismatch(n)),
             Err(e) => {
                 // The context may be left mid-frame; drop it so the next call starts clean.
