@@ -520,6 +520,35 @@ mod tests {
         assert!(rec.truncated.is_none());
     }
 
+    fn record() -> impl proptest::strategy::Strategy<Value = Record> {
+        use proptest::prelude::*;
+        prop_oneof![
+            (any::<u64>(), proptest::collection::vec(any::<u8>(), 0..512)).prop_map(
+                |(timestamp_us, bytes)| Record::Txn {
+                    timestamp_us,
+                    bytes
+                }
+            ),
+            any::<u64>().prop_map(|offset_us| Record::ClockOffset { offset_us }),
+        ]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_record_round_trips(r in record()) {
+            let mut buf = Vec::new();
+            encode(&r, &mut buf).unwrap();
+            proptest::prop_assert_eq!(decode(&buf).unwrap(), (r, buf.len()));
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2048)) {
+            if let Ok((_, n)) = decode(&bytes) {
+                proptest::prop_assert!(n <= bytes.len());
+            }
+        }
+    }
+
     #[test]
     fn foreign_file_is_rejected() {
         let dir = tempfile::tempdir().unwrap();

@@ -1262,6 +1262,22 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_bytes_are_rejected_without_panicking(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..4096)
+        ) {
+            let faucet = Ed25519Account::generate();
+            let chain = Chain::new(genesis(&faucet));
+            if let Ok(d) = Decoded::from_bcs(&bytes) {
+                // Random bytes never carry a valid signature of an existing account.
+                proptest::prop_assert!(
+                    chain.check_signatures(&d).and_then(|()| chain.admit(&d, Some(NOW))).is_err()
+                );
+            }
+        }
+    }
+
     #[test]
     fn truncated_or_flipped_transactions_never_panic() {
         let faucet = Ed25519Account::generate();
