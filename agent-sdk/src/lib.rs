@@ -1,7 +1,7 @@
 //! `aether-agent`: what an Aether agent links.
 //!
 //! **Status: under construction.**
-//! - [`wire`]: the M2M wire formats (issue 4).
+//! - [`wire`]: the M2M wire formats (issue 4): interop M2M v1 (binary, text, HMAC), Brotli and TokenNative; Aether `#M2A|` frames (readable routing header, shipped zstd dictionary); SSE framing; limits. See the crate README, "Wire formats".
 //! - [`scanner`]: the security scanner (issue 4).
 //! - [`p2p`]: end-to-end encrypted P2P messaging between agents (issue 5): handshake, records, session, TCP/WebSocket, `Agent`.
 //!
