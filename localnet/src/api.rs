@@ -135,6 +135,15 @@ pub fn router(node: Arc<Node>) -> Router {
         .route("/transactions/wait_by_hash/{hash}", get(by_hash))
         .route("/transactions/by_version/{version}", get(by_version))
         .route("/view", post(view))
+        .route(
+            "/accounts/{addr}/events/{creation_number}",
+            get(handle_events),
+        )
+        .route(
+            "/accounts/{addr}/events/{handle}/{field}",
+            get(handle_events_by_field),
+        )
+        .route("/tables/{handle}/item", post(table_item))
         .route("/blocks/by_height/{height}", get(block_by_height))
         .route("/blocks/by_version/{version}", get(block_by_height))
         .fallback(not_found)
@@ -396,6 +405,39 @@ async fn by_version(State(node): Shared, Path(version): Path<String>) -> ApiResu
             format!("Transaction not found by Ledger version({v}); the latest version is {latest}"),
         )
     })
+}
+
+/// Handle-based events: the localnet's modules only emit module events, so every event handle
+/// is empty (the account must exist, as on a node).
+async fn handle_events(
+    State(node): Shared,
+    Path((addr, _creation)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let addr = parse_address(&addr)?;
+    node.with_chain(|c| c.account(addr))
+        .ok_or_else(|| account_not_found(addr))?;
+    Ok(Json(json!([])))
+}
+
+async fn handle_events_by_field(
+    State(node): Shared,
+    Path((addr, _handle, _field)): Path<(String, String, String)>,
+) -> ApiResult<Json<Value>> {
+    let addr = parse_address(&addr)?;
+    node.with_chain(|c| c.account(addr))
+        .ok_or_else(|| account_not_found(addr))?;
+    Ok(Json(json!([])))
+}
+
+/// The localnet keeps no Move tables behind handles: read state through views.
+async fn table_item(Path(handle): Path<String>) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "table_item_not_found",
+        format!(
+            "Table item not found by table handle({handle}): aether-localnet serves module state through view functions"
+        ),
+    )
 }
 
 #[derive(Deserialize)]

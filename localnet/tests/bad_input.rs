@@ -194,6 +194,19 @@ async fn bad_transactions_get_the_nodes_error_codes() {
         .unwrap();
     assert_eq!(bad.status().as_u16(), 400);
 
+    // Tables and event handles exist as endpoints but hold nothing.
+    let err = aptos
+        .get_table_item("0x1", "address", "u64", serde_json::json!("0x1"))
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err}");
+    let events = aptos
+        .fullnode()
+        .get_events_by_creation_number(alice.address(), 0, None, None)
+        .await
+        .unwrap();
+    assert!(events.data.is_empty());
+
     // Bad views.
     let err = aptos
         .view(
