@@ -297,3 +297,29 @@ fn aether_elision_markers_cannot_inflate_past_the_declared_length() {
         })
     ));
 }
+
+#[test]
+fn v1_check_finds_the_frame_end() {
+    let frame = hex(V1_HEX);
+    let limits = Limits::default();
+    for cut in 0..frame.len() {
+        assert_eq!(
+            V1Frame::check(&frame[..cut], &limits),
+            Ok(None),
+            "cut {cut}"
+        );
+    }
+    assert_eq!(V1Frame::check(&frame, &limits), Ok(Some(frame.len())));
+    let mut two = frame.clone();
+    two.extend_from_slice(&frame);
+    assert_eq!(V1Frame::check(&two, &limits), Ok(Some(frame.len())));
+    assert!(matches!(
+        V1Frame::check(b"#M2X", &limits),
+        Err(wire::DecodeError::BadPrefix { .. })
+    ));
+    // Trailing bytes are refused by decode.
+    assert_eq!(
+        V1Frame::decode(&two),
+        Err(wire::DecodeError::TrailingBytes { extra: frame.len() })
+    );
+}

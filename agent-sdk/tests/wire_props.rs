@@ -298,7 +298,7 @@ proptest! {
     }
 
     #[test]
-    fn sse_round_trips_arbitrary_bytes(chunks in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..64), 0..8), events in prop::collection::vec(arb_json(), 0..4)) {
+    fn sse_round_trips_arbitrary_bytes(chunks in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..64), 0..8), events in prop::collection::vec(arb_json(), 0..4), split in 1usize..16) {
         let mut input = Vec::new();
         for (i, c) in chunks.iter().enumerate() {
             input.extend_from_slice(c);
@@ -311,6 +311,14 @@ proptest! {
         input.extend_from_slice(b"data: [DONE]\n\n");
         for format in [sse::EventFormat::Aether, sse::EventFormat::M2mV1] {
             let framed = sse::encode_stream(&input, format).unwrap();
+            // Pushing the same bytes in small pieces frames them identically.
+            let mut pieces = Vec::new();
+            let mut enc = sse::SseEncoder::new(format);
+            for piece in input.chunks(split) {
+                enc.push(piece, &mut pieces).unwrap();
+            }
+            enc.finish(&mut pieces).unwrap();
+            prop_assert_eq!(&pieces, &framed);
             prop_assert_eq!(sse::decode_stream(&framed, &Limits::default()).unwrap(), input.clone());
         }
     }

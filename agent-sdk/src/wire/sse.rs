@@ -71,6 +71,9 @@ fn routing_for(event: &[u8]) -> Routing {
 pub struct SseEncoder {
     format: EventFormat,
     pending: Vec<u8>,
+    /// Bytes of `pending` already searched for an event end (minus a 2-byte overlap), so
+    /// pushing a long event in small pieces stays linear.
+    scanned: usize,
     started: bool,
 }
 
@@ -80,6 +83,7 @@ impl SseEncoder {
         Self {
             format,
             pending: Vec::new(),
+            scanned: 0,
             started: false,
         }
     }
@@ -106,14 +110,20 @@ impl SseEncoder {
     pub fn push(&mut self, bytes: &[u8], out: &mut Vec<u8>) -> Result<(), EncodeError> {
         self.pending.extend_from_slice(bytes);
         let mut start = 0;
-        while let Some(len) = event_end(&self.pending[start..]) {
-            let event = self.pending[start..start + len].to_vec();
+        // An event end ("\n\n" or "\n\r\n") can straddle the previous push: look back 2 bytes.
+        let mut from = self.scanned.saturating_sub(2);
+        while let Some(len) = event_end(&self.pending[from..]) {
+            let end = from + len;
+            let event = self.pending[start..end].to_vec();
             self.emit(&event, out)?;
-            start += len;
+            start = end;
+            from = end;
         }
         self.pending.drain(..start);
+        self.scanned = self.pending.len();
         if self.pending.len() > MAX_EVENT_SIZE {
             let event = std::mem::take(&mut self.pending);
+            self.scanned = 0;
             self.emit(&event, out)?;
         }
         Ok(())

@@ -189,17 +189,20 @@ impl TokenFrame {
             expected: "#TK|<id>|",
         })?;
         let raw = b64(body)?;
-        let mut tokens = Vec::with_capacity(raw.len().min(limits.max_decompressed));
-        let mut pos = 0;
-        while pos < raw.len() {
-            tokens.push(varint::read_u32(&raw, &mut pos, "token id")?);
-        }
         let tokenizer = id.tokenizer();
         let bpe = tokenizer.bpe();
         let mut payload = Vec::new();
-        for chunk in tokens.chunks(DETOKENIZE_CHUNK) {
+        let mut tokens = Vec::with_capacity(DETOKENIZE_CHUNK);
+        let mut pos = 0;
+        // Token ids are read and detokenised a chunk at a time, so memory stays within the cap
+        // plus one chunk whatever the frame holds.
+        while pos < raw.len() {
+            tokens.clear();
+            while pos < raw.len() && tokens.len() < DETOKENIZE_CHUNK {
+                tokens.push(varint::read_u32(&raw, &mut pos, "token id")?);
+            }
             let bytes = bpe
-                .decode_bytes(chunk)
+                .decode_bytes(&tokens)
                 .map_err(|e| DecodeError::UnknownToken {
                     token: e.token,
                     tokenizer: tokenizer.name(),
