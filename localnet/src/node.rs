@@ -90,7 +90,7 @@ impl Mempool {
 
 /// Mutable node state behind the lock.
 #[derive(Debug)]
-pub struct Inner {
+struct Inner {
     chain: Chain,
     mempool: Mempool,
     log: LedgerLog,

@@ -163,3 +163,91 @@ async fn faucet_transfer_and_balances_through_the_sdk() {
 
     h.shutdown().await;
 }
+
+/// The x402 `exact` flow: the client signs a `primary_fungible_store::transfer` with fee payer
+/// `0x0` (it does not know the facilitator yet); the facilitator fills in its address and signs
+/// as fee payer. The client pays nothing but the amount.
+#[tokio::test]
+async fn sponsored_transfer_signed_by_the_sender_with_fee_payer_zero() {
+    use aptos_sdk::account::Account;
+    use aptos_sdk::transaction::{
+        AccountAuthenticator, FeePayerRawTransaction, RawTransaction, SignedTransaction,
+        TransactionAuthenticator,
+    };
+    use aptos_sdk::types::ChainId;
+
+    let h = aether_localnet::Localnet::start_temporary().await.unwrap();
+    let aptos = common::client(&h);
+    let client = aptos.create_funded_account(APT).await.unwrap();
+    let facilitator = aptos.create_funded_account(10 * APT).await.unwrap();
+    let payee = Ed25519Account::generate();
+    let payload = InputEntryFunctionData::transfer_fungible_asset(
+        AccountAddress::from_hex("0xa").unwrap(),
+        payee.address(),
+        40_000_000,
+    )
+    .unwrap();
+    let raw = RawTransaction::new(
+        client.address(),
+        0,
+        payload,
+        20_000,
+        100,
+        aether_localnet::wall_us() / 1_000_000 + 60,
+        ChainId::new(4),
+    );
+    let client_msg = FeePayerRawTransaction::new_simple(raw.clone(), AccountAddress::ZERO)
+        .signing_message()
+        .unwrap();
+    let client_auth =
+        AccountAuthenticator::ed25519(client.public_key_bytes(), client.sign(&client_msg).unwrap());
+    let payer_msg = FeePayerRawTransaction::new_simple(raw.clone(), facilitator.address())
+        .signing_message()
+        .unwrap();
+    let payer_auth = AccountAuthenticator::ed25519(
+        facilitator.public_key_bytes(),
+        facilitator.sign(&payer_msg).unwrap(),
+    );
+    let signed = SignedTransaction::new(
+        raw.clone(),
+        TransactionAuthenticator::fee_payer(
+            client_auth.clone(),
+            vec![],
+            vec![],
+            facilitator.address(),
+            payer_auth,
+        ),
+    );
+    let done = aptos.submit_and_wait(&signed, None).await.unwrap();
+    assert_eq!(done.data["signature"]["type"], "fee_payer_signature");
+    assert_eq!(
+        aptos.get_balance(payee.address()).await.unwrap(),
+        40_000_000
+    );
+    assert_eq!(
+        aptos.get_balance(client.address()).await.unwrap(),
+        APT - 40_000_000
+    );
+    assert!(aptos.get_balance(facilitator.address()).await.unwrap() < 10 * APT);
+
+    // A fee payer signature that does not verify is rejected.
+    let raw2 = RawTransaction {
+        sequence_number: 1,
+        ..raw
+    };
+    let forged = SignedTransaction::new(
+        raw2,
+        TransactionAuthenticator::fee_payer(
+            client_auth,
+            vec![],
+            vec![],
+            facilitator.address(),
+            AccountAuthenticator::ed25519(facilitator.public_key_bytes(), vec![0; 64]),
+        ),
+    );
+    match aptos.fullnode().submit_transaction(&forged).await {
+        Err(AptosError::Api { vm_error_code, .. }) => assert_eq!(vm_error_code, Some(1)),
+        other => panic!("expected INVALID_SIGNATURE, got {other:?}"),
+    }
+    h.shutdown().await;
+}
