@@ -100,7 +100,9 @@ impl From<NodeError> for ApiError {
                 },
                 other => ApiError::invalid_input(other.to_string()),
             },
-            NodeError::FaucetLimit { .. } => ApiError::invalid_input(e.to_string()),
+            NodeError::FaucetLimit { .. } | NodeError::ClockLimit { .. } => {
+                ApiError::invalid_input(e.to_string())
+            }
             other => {
                 tracing::error!(error = %other, "internal error");
                 ApiError::new(

@@ -17,6 +17,8 @@ use crate::log::{LedgerLog, LogError, Record};
 pub const MAX_PARKED_PER_ACCOUNT: usize = 100;
 /// Most transactions the mempool holds in total.
 pub const MAX_PARKED: usize = 10_000;
+/// Largest step of [`Node::advance_time`]: ten years.
+pub const MAX_ADVANCE_SECS: u64 = 10 * 365 * 86_400;
 /// Largest amount one faucet request may mint, in octas (1 000 000 APT).
 pub const MAX_FAUCET_AMOUNT: u64 = 100_000_000_000_000;
 
@@ -35,6 +37,14 @@ pub enum NodeError {
     /// A view failed.
     #[error(transparent)]
     View(#[from] ViewError),
+    /// A clock step is larger than [`MAX_ADVANCE_SECS`].
+    #[error("cannot move the clock by {secs} s at once (at most {max} s)")]
+    ClockLimit {
+        /// Requested step.
+        secs: u64,
+        /// Limit.
+        max: u64,
+    },
     /// A faucet request asks for too much.
     #[error("faucet amount {amount} is above the per-request limit {max}")]
     FaucetLimit {
@@ -213,8 +223,15 @@ impl Node {
         now_of(&g)
     }
 
-    /// Moves the ledger clock forward by `secs` (persisted in the log). Returns the new time.
+    /// Moves the ledger clock forward by `secs` (at most [`MAX_ADVANCE_SECS`] per call; persisted
+    /// in the log). Returns the new time.
     pub fn advance_time(&self, secs: u64) -> Result<u64, NodeError> {
+        if secs > MAX_ADVANCE_SECS {
+            return Err(NodeError::ClockLimit {
+                secs,
+                max: MAX_ADVANCE_SECS,
+            });
+        }
         let mut g = self.lock();
         let offset_us = g
             .clock_offset_us

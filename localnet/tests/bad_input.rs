@@ -220,6 +220,23 @@ async fn bad_transactions_get_the_nodes_error_codes() {
     let err = aptos.view("nonsense", vec![], vec![]).await.unwrap_err();
     assert!(err.to_string().contains("invalid function id"), "{err}");
 
+    // The admin clock rejects absurd steps and malformed bodies.
+    let admin = reqwest::Client::new();
+    for body in [
+        r#"{"secs": 18446744073709551615}"#,
+        r#"{"secs": -1}"#,
+        "nope",
+    ] {
+        let res = admin
+            .post(format!("{}/advance_time", h.admin_url()))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 400, "{body}");
+    }
+
     // The node still works.
     assert_eq!(aptos.ledger_info().await.unwrap().chain_id, 4);
     h.shutdown().await;

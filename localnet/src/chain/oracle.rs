@@ -172,7 +172,7 @@ pub(crate) fn execute(state: &mut State, ctx: &mut Ctx, call: Call) -> Result<()
             state.transfer(ctx, owner, vault, amount);
             let info = state.oracle.stakes.entry(agent_id).or_default();
             info.amount += amount;
-            let until = now + lock_secs;
+            let until = now.saturating_add(lock_secs);
             if until > info.locked_until {
                 info.locked_until = until;
             }
@@ -311,7 +311,11 @@ pub(crate) fn execute(state: &mut State, ctx: &mut Ctx, call: Call) -> Result<()
             if state.oracle.disputes.contains_key(&task_id) {
                 return Err(ctx.abort(ab(Abort::DisputeExists)));
             }
-            if now > task.submitted_at + state.oracle.dispute_window_secs {
+            if now
+                > task
+                    .submitted_at
+                    .saturating_add(state.oracle.dispute_window_secs)
+            {
                 return Err(ctx.abort(ab(Abort::DisputeWindowClosed)));
             }
             let disputer = ctx.sender;

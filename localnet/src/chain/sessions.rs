@@ -98,7 +98,7 @@ pub(crate) fn execute(state: &mut State, ctx: &mut Ctx, call: Call) -> Result<()
             state.check_withdraw(ctx, principal, allowance)?;
             state.transfer(ctx, principal, escrow, allowance);
             let session_id = state.sessions.sessions.len() as u64 + 1;
-            let expires_at = now + duration_secs;
+            let expires_at = now.saturating_add(duration_secs);
             state.sessions.sessions.push(SessionInfo {
                 id: session_id,
                 principal,
