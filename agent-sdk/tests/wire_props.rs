@@ -273,6 +273,8 @@ proptest! {
     fn every_format_round_trips_arbitrary_json(v in arb_json()) {
         for t in texts(&v) {
             round_trip(&t);
+            let r = Routing::from_json_bytes(&t, false, false).unwrap();
+            prop_assert_eq!(routing_summary(&r), oracle(&v));
         }
     }
 

@@ -55,13 +55,6 @@ pub enum EncodeError {
         /// Minimum key length.
         min: usize,
     },
-    /// The SSE input does not end with a complete event (a blank line), so it cannot be framed
-    /// without guessing.
-    #[error("SSE input has {len} trailing bytes that do not form a complete event")]
-    IncompleteSseEvent {
-        /// Number of trailing bytes.
-        len: usize,
-    },
 }
 
 /// Why bytes could not be read as a frame.
