@@ -234,18 +234,22 @@ impl<'a> Folder<'a> {
         if self.tok_digit {
             self.tok_digit = false;
             let word = &mut self.out[self.tok_out..];
-            let interleaved = (1..word.len().saturating_sub(1)).any(|k| {
-                leet(word[k]).is_some()
-                    && word[..k]
-                        .iter()
-                        .rev()
-                        .find(|b| leet(**b).is_none())
-                        .is_some_and(u8::is_ascii_alphabetic)
-                    && word[k + 1..]
-                        .iter()
-                        .find(|b| leet(**b).is_none())
-                        .is_some_and(u8::is_ascii_alphabetic)
-            });
+            // Linear: a run of leet digits with a letter right before and right after it.
+            let (mut after_letter, mut pending, mut interleaved) = (false, false, false);
+            for &b in word.iter() {
+                if leet(b).is_some() {
+                    pending |= after_letter;
+                } else if b.is_ascii_alphabetic() {
+                    if pending {
+                        interleaved = true;
+                        break;
+                    }
+                    after_letter = true;
+                } else {
+                    after_letter = false;
+                    pending = false;
+                }
+            }
             if interleaved {
                 for b in word.iter_mut() {
                     if let Some(l) = leet(*b) {
@@ -442,6 +446,7 @@ impl<'a> Folder<'a> {
             let before = self.in_tok && self.out.last().is_some_and(u8::is_ascii_alphabetic);
             let after = self.src[i + len..]
                 .chars()
+                .take(8) // bounded, so a long run of invisible characters stays linear
                 .find(|&n| !invisible(n))
                 .is_some_and(|n| n.is_ascii_alphabetic() || confusable(n).is_some());
             if before && after {
