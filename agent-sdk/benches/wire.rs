@@ -168,9 +168,13 @@ fn main() {
             println!("|---|---|---|---|---|");
             for (name, enc, dec) in &formats {
                 let sse_alg = kind == "sse";
-                if sse_alg && !name.starts_with("aether (") && !name.starts_with("baseline") {
+                // SSE rows: the first aether row runs the linked sequence, the second the
+                // per-event frames; the other formats take one JSON document, not a stream.
+                if sse_alg && !name.starts_with("aether") && !name.starts_with("baseline") {
                     continue;
                 }
+                let sse_linked = sse_alg && name.starts_with("aether (");
+                let sse_frames = sse_alg && name.starts_with("aether +");
                 let mut out_bytes = 0usize;
                 let mut ratios = Vec::with_capacity(picked.len());
                 let (mut te, mut td) = (Duration::ZERO, Duration::ZERO);
@@ -180,10 +184,14 @@ fn main() {
                     15
                 });
                 for s in &picked {
-                    let enc_fn: &dyn Fn(&[u8]) -> Vec<u8> = if sse_alg && name.starts_with("aether")
-                    {
+                    let enc_fn: &dyn Fn(&[u8]) -> Vec<u8> = if sse_linked {
                         &|d: &[u8]| {
                             wire::compress(d, Algorithm::Sse, &EncodeOptions::default()).unwrap()
+                        }
+                    } else if sse_frames {
+                        &|d: &[u8]| {
+                            wire::compress(d, Algorithm::SseFrames, &EncodeOptions::default())
+                                .unwrap()
                         }
                     } else {
                         enc.as_ref()
@@ -206,8 +214,10 @@ fn main() {
                     );
                 }
                 let n = picked.len() as u32;
-                let label = if sse_alg && name.starts_with("aether") {
-                    "aether sse (#M2S)"
+                let label = if sse_linked {
+                    "aether sse linked (#M2L)"
+                } else if sse_frames {
+                    "aether sse per-event frames (#M2S)"
                 } else {
                     name
                 };

@@ -311,7 +311,7 @@ proptest! {
             }
         }
         input.extend_from_slice(b"data: [DONE]\n\n");
-        for format in [sse::EventFormat::Aether, sse::EventFormat::M2mV1] {
+        for format in [sse::EventFormat::Aether, sse::EventFormat::M2mV1, sse::EventFormat::Linked] {
             let framed = sse::encode_stream(&input, format).unwrap();
             // Pushing the same bytes in small pieces frames them identically.
             let mut pieces = Vec::new();
@@ -330,7 +330,7 @@ proptest! {
         let text = serde_json::to_vec(&v).unwrap();
         let limits = Limits::default();
         let key = [1u8; 16];
-        for alg in ALGS.into_iter().chain([Algorithm::Sse]) {
+        for alg in ALGS.into_iter().chain([Algorithm::Sse, Algorithm::SseFrames]) {
             let frame = wire::compress(&text, alg, &EncodeOptions::default()).unwrap();
             let mut bad = frame.clone();
             for (i, x) in &flips {
@@ -354,7 +354,7 @@ proptest! {
     }
 
     #[test]
-    fn random_input_never_panics(prefix in prop::sample::select(vec![&b"#M2M|1|"[..], b"#M2M[v3.0]|DATA:", b"#TK|C|", b"#TK|O|", b"#M2A|", b"#M2S|", b""]), body in prop::collection::vec(any::<u8>(), 0..256)) {
+    fn random_input_never_panics(prefix in prop::sample::select(vec![&b"#M2M|1|"[..], b"#M2M[v3.0]|DATA:", b"#TK|C|", b"#TK|O|", b"#M2A|", b"#M2S|", b"#M2L|", b""]), body in prop::collection::vec(any::<u8>(), 0..256)) {
         let input = [prefix, &body[..]].concat();
         let _ = wire::decompress(&input, &Limits::default(), Some(&[0u8; 32]));
         let _ = wire::inspect(&input);

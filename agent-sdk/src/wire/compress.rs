@@ -202,3 +202,131 @@ pub fn zstd_decompress(
         }
     })
 }
+
+/// One zstd stream with the shipped dictionary, flushed after every message so each message's
+/// bytes can be decoded as soon as they arrive (used by linked SSE sequences). The stream's
+/// magic number is not written.
+pub struct StreamCompressor {
+    enc: zstd::stream::raw::Encoder<'static>,
+    first: bool,
+}
+
+impl StreamCompressor {
+    /// A new stream.
+    pub fn new() -> std::io::Result<Self> {
+        use zstd::zstd_safe::CParameter;
+        let mut enc = zstd::stream::raw::Encoder::with_prepared_dictionary(encoder_dict())?;
+        enc.set_parameter(CParameter::ChecksumFlag(false))?;
+        enc.set_parameter(CParameter::DictIdFlag(false))?;
+        enc.set_parameter(CParameter::ContentSizeFlag(false))?;
+        Ok(Self { enc, first: true })
+    }
+
+    /// Compresses `data` and flushes; returns the bytes to send.
+    pub fn push(&mut self, data: &[u8]) -> std::io::Result<Vec<u8>> {
+        use zstd::stream::raw::{Operation, OutBuffer};
+        let mut buf = vec![0u8; zstd::zstd_safe::compress_bound(data.len()) + 64];
+        let (mut read, mut written) = (0, 0);
+        while read < data.len() {
+            if written == buf.len() {
+                buf.resize(buf.len() * 2, 0);
+            }
+            let st = self
+                .enc
+                .run_on_buffers(&data[read..], &mut buf[written..])?;
+            read += st.bytes_read;
+            written += st.bytes_written;
+        }
+        loop {
+            if written == buf.len() {
+                buf.resize(buf.len() * 2, 0);
+            }
+            let mut out = OutBuffer::around(&mut buf[written..]);
+            let left = self.enc.flush(&mut out)?;
+            written += out.pos();
+            if left == 0 {
+                break;
+            }
+        }
+        buf.truncate(written);
+        if self.first {
+            self.first = false;
+            if buf.starts_with(&ZSTD_MAGIC) {
+                buf.drain(..4);
+            }
+        }
+        Ok(buf)
+    }
+}
+
+/// The receiving end of a [`StreamCompressor`].
+pub struct StreamDecompressor {
+    dec: zstd::stream::raw::Decoder<'static>,
+    first: bool,
+}
+
+impl StreamDecompressor {
+    /// A new stream.
+    pub fn new() -> Result<Self, DecodeError> {
+        use zstd::zstd_safe::DParameter;
+        let corrupt = |e: std::io::Error| DecodeError::Corrupt {
+            codec: "zstd",
+            reason: e.to_string(),
+        };
+        let mut dec = zstd::stream::raw::Decoder::with_prepared_dictionary(decoder_dict())
+            .map_err(corrupt)?;
+        dec.set_parameter(DParameter::WindowLogMax(MAX_ZSTD_WINDOW_LOG))
+            .map_err(corrupt)?;
+        Ok(Self { dec, first: true })
+    }
+
+    /// Decodes one message's bytes, which must yield exactly `expected` bytes. The output
+    /// buffer grows with the bytes produced (from 64 KiB), never past `expected + 1`.
+    pub fn push(&mut self, data: &[u8], expected: usize) -> Result<Vec<u8>, DecodeError> {
+        use zstd::stream::raw::Operation;
+        let corrupt = |e: std::io::Error| DecodeError::Corrupt {
+            codec: "zstd",
+            reason: e.to_string(),
+        };
+        let framed;
+        let input = if self.first {
+            self.first = false;
+            framed = [&ZSTD_MAGIC[..], data].concat();
+            &framed[..]
+        } else {
+            data
+        };
+        let mut out = vec![0u8; (expected + 1).min(64 * 1024)];
+        let (mut read, mut written) = (0, 0);
+        loop {
+            if written == out.len() {
+                if out.len() > expected {
+                    return Err(DecodeError::LengthMismatch {
+                        field: "original_len",
+                        declared: expected,
+                        actual: written,
+                    });
+                }
+                out.resize((out.len() * 2).min(expected + 1), 0);
+            }
+            let st = self
+                .dec
+                .run_on_buffers(&input[read..], &mut out[written..])
+                .map_err(corrupt)?;
+            read += st.bytes_read;
+            written += st.bytes_written;
+            if st.bytes_read == 0 && st.bytes_written == 0 {
+                break;
+            }
+        }
+        if read != input.len() || written != expected {
+            return Err(DecodeError::LengthMismatch {
+                field: "original_len",
+                declared: expected,
+                actual: written,
+            });
+        }
+        out.truncate(written);
+        Ok(out)
+    }
+}

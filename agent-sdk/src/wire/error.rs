@@ -55,6 +55,12 @@ pub enum EncodeError {
         /// Minimum key length.
         min: usize,
     },
+    /// The compressor failed (zstd could not allocate its context).
+    #[error("compression failed: {reason}")]
+    Compression {
+        /// zstd's description.
+        reason: String,
+    },
 }
 
 /// Why bytes could not be read as a frame.

@@ -68,7 +68,7 @@ pub enum Format {
     TokenNative,
     /// `#M2A|`.
     Aether,
-    /// `#M2S|`.
+    /// `#M2S|` or `#M2L|`.
     SseStream,
     /// Anything else.
     Plain,
@@ -108,7 +108,7 @@ pub fn detect(bytes: &[u8]) -> Format {
         Format::TokenNative
     } else if bytes.starts_with(aether::PREFIX) {
         Format::Aether
-    } else if bytes.starts_with(sse::PREFIX) {
+    } else if bytes.starts_with(sse::PREFIX) || bytes.starts_with(sse::LINKED_PREFIX) {
         Format::SseStream
     } else {
         Format::Plain
@@ -130,8 +130,10 @@ pub enum Algorithm {
     TokenO200k,
     /// Aether (`#M2A|`).
     Aether,
-    /// An SSE stream framed event by event with Aether frames.
+    /// An SSE stream as a linked sequence (`#M2L|`: one zstd stream, smallest).
     Sse,
+    /// An SSE stream framed event by event with independent Aether frames (`#M2S|`).
+    SseFrames,
     /// Passthrough.
     Plain,
 }
@@ -147,11 +149,12 @@ impl FromStr for Algorithm {
             "token" | "token-cl100k" | "tk-c" => Algorithm::TokenCl100k,
             "token-o200k" | "tk-o" => Algorithm::TokenO200k,
             "aether" => Algorithm::Aether,
-            "sse" => Algorithm::Sse,
+            "sse" | "sse-linked" => Algorithm::Sse,
+            "sse-frames" => Algorithm::SseFrames,
             "plain" | "none" => Algorithm::Plain,
             other => {
                 return Err(format!(
-                    "unknown algorithm {other:?} (m2m, m2m-text, brotli, token-cl100k, token-o200k, aether, sse, plain)"
+                    "unknown algorithm {other:?} (m2m, m2m-text, brotli, token-cl100k, token-o200k, aether, sse, sse-frames, plain)"
                 ));
             }
         })
@@ -207,7 +210,8 @@ pub fn compress(
                 None => f.encode(&mut out),
             }
         }
-        Algorithm::Sse => out = sse::encode_stream(input, sse::EventFormat::Aether)?,
+        Algorithm::Sse => out = sse::encode_stream(input, sse::EventFormat::Linked)?,
+        Algorithm::SseFrames => out = sse::encode_stream(input, sse::EventFormat::Aether)?,
         Algorithm::Plain => {
             if input.len() > limits::MAX_INPUT_SIZE {
                 return Err(EncodeError::InputTooLarge {

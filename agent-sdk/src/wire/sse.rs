@@ -9,6 +9,17 @@
 //!
 //! A sequence of frames is written as `"#M2S|"` then, per frame, a varint length and the frame.
 //!
+//! **Linked** sequences (`"#M2L|"`, [`EventFormat::Linked`]) trade independence for size: all
+//! events go through one zstd stream (with the shipped dictionary) flushed after each event, so
+//! each event is decodable as soon as it arrives but only in order, and the routing header is
+//! sent only when it changes. Per event, after the varint length:
+//! ```text
+//! u8 kind: 0 = routing unchanged, 1 = new routing, 2 = end of stream
+//! kind 1:   u8 schema, varint flags, varint routing_len, routing header (M2M v1 layout)
+//! kind 0/1: varint event_len, zstd bytes of the event (to the end of the frame)
+//! kind 2:   u32 crc32 (LE) of all event bytes, varint total length
+//! ```
+//!
 //! [`SseEncoder`] takes bytes as they arrive; [`encode_stream`] and [`decode_stream`] work on
 //! whole buffers.
 
@@ -32,6 +43,31 @@ pub enum EventFormat {
     Aether,
     /// [`V1Frame`] binary (interop).
     M2mV1,
+    /// A linked `#M2L|` sequence (one zstd stream, routing header when it changes).
+    Linked,
+}
+
+/// Prefix of a linked sequence.
+pub const LINKED_PREFIX: &[u8] = b"#M2L|";
+const KIND_SAME: u8 = 0;
+const KIND_NEW: u8 = 1;
+const KIND_END: u8 = 2;
+
+/// State of a linked sequence being written.
+struct LinkedState {
+    zstd: super::compress::StreamCompressor,
+    last: Option<Routing>,
+    crc: crc32fast::Hasher,
+    total: u64,
+}
+
+impl std::fmt::Debug for LinkedState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LinkedState")
+            .field("last", &self.last)
+            .field("total", &self.total)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Length of the first complete event in `buf` (through its terminating blank line).
@@ -70,6 +106,7 @@ fn routing_for(event: &[u8]) -> Routing {
 #[derive(Debug)]
 pub struct SseEncoder {
     format: EventFormat,
+    linked: Option<LinkedState>,
     pending: Vec<u8>,
     /// Bytes of `pending` already searched for an event end (minus a 2-byte overlap), so
     /// pushing a long event in small pieces stays linear.
@@ -82,6 +119,7 @@ impl SseEncoder {
     pub fn new(format: EventFormat) -> Self {
         Self {
             format,
+            linked: None,
             pending: Vec::new(),
             scanned: 0,
             started: false,
@@ -90,12 +128,17 @@ impl SseEncoder {
 
     fn emit(&mut self, event: &[u8], out: &mut Vec<u8>) -> Result<(), EncodeError> {
         if !self.started {
-            out.extend_from_slice(PREFIX);
+            out.extend_from_slice(if self.format == EventFormat::Linked {
+                LINKED_PREFIX
+            } else {
+                PREFIX
+            });
             self.started = true;
         }
         let routing = routing_for(event);
         let mut frame = Vec::with_capacity(event.len() / 2 + 32);
         match self.format {
+            EventFormat::Linked => self.emit_linked(routing, event, &mut frame)?,
             EventFormat::Aether => AetherFrame::new(routing, event.to_vec())?.encode(&mut frame),
             EventFormat::M2mV1 => {
                 V1Frame::from_routing(&routing, event.to_vec())?.encode(&mut frame)
@@ -103,6 +146,58 @@ impl SseEncoder {
         }
         varint::write(out, frame.len() as u64);
         out.extend_from_slice(&frame);
+        Ok(())
+    }
+
+    fn emit_linked(
+        &mut self,
+        routing: Routing,
+        event: &[u8],
+        frame: &mut Vec<u8>,
+    ) -> Result<(), EncodeError> {
+        if self.linked.is_none() {
+            let zstd =
+                super::compress::StreamCompressor::new().map_err(|e| EncodeError::Compression {
+                    reason: e.to_string(),
+                })?;
+            self.linked = Some(LinkedState {
+                zstd,
+                last: None,
+                crc: crc32fast::Hasher::new(),
+                total: 0,
+            });
+        }
+        let Some(state) = self.linked.as_mut() else {
+            return Ok(());
+        };
+        if state.last.as_ref() == Some(&routing) {
+            frame.push(KIND_SAME);
+        } else {
+            let mut header = Vec::new();
+            routing.encode_variable(&mut header);
+            if header.len() > super::limits::MAX_HEADER_LEN {
+                return Err(EncodeError::HeaderTooLarge {
+                    len: header.len(),
+                    max: super::limits::MAX_HEADER_LEN,
+                });
+            }
+            frame.push(KIND_NEW);
+            frame.push(routing.schema.byte());
+            varint::write(frame, u64::from(routing.flags));
+            varint::write(frame, header.len() as u64);
+            frame.extend_from_slice(&header);
+            state.last = Some(routing);
+        }
+        varint::write(frame, event.len() as u64);
+        let z = state
+            .zstd
+            .push(event)
+            .map_err(|e| EncodeError::Compression {
+                reason: e.to_string(),
+            })?;
+        frame.extend_from_slice(&z);
+        state.crc.update(event);
+        state.total += event.len() as u64;
         Ok(())
     }
 
@@ -136,7 +231,22 @@ impl SseEncoder {
             self.emit(&event, out)?;
         }
         if !self.started {
-            out.extend_from_slice(PREFIX);
+            out.extend_from_slice(if self.format == EventFormat::Linked {
+                LINKED_PREFIX
+            } else {
+                PREFIX
+            });
+        }
+        if self.format == EventFormat::Linked {
+            let (crc, total) = match self.linked.take() {
+                Some(state) => (state.crc.finalize(), state.total),
+                None => (crc32fast::hash(b""), 0),
+            };
+            let mut frame = vec![KIND_END];
+            frame.extend_from_slice(&crc.to_le_bytes());
+            varint::write(&mut frame, total);
+            varint::write(out, frame.len() as u64);
+            out.extend_from_slice(&frame);
         }
         Ok(())
     }
@@ -169,8 +279,10 @@ pub fn frames<'a>(seq: &'a [u8], limits: &Limits) -> Result<Vec<&'a [u8]>, Decod
         });
     }
     let mut pos = PREFIX.len();
-    if !seq.starts_with(PREFIX) {
-        return Err(DecodeError::BadPrefix { expected: "#M2S|" });
+    if !seq.starts_with(PREFIX) && !seq.starts_with(LINKED_PREFIX) {
+        return Err(DecodeError::BadPrefix {
+            expected: "#M2S| or #M2L|",
+        });
     }
     let mut out = Vec::new();
     while pos < seq.len() {
@@ -185,8 +297,114 @@ pub fn frames<'a>(seq: &'a [u8], limits: &Limits) -> Result<Vec<&'a [u8]>, Decod
     Ok(out)
 }
 
-/// Decodes a framed sequence into its events.
+/// Decodes a linked sequence into its events, checking the end record.
+fn decode_linked(seq: &[u8], limits: &Limits) -> Result<Vec<Event>, DecodeError> {
+    let mut zstd = super::compress::StreamDecompressor::new()?;
+    let mut routing = Routing::opaque();
+    let mut crc = crc32fast::Hasher::new();
+    let mut total = 0usize;
+    let mut events = Vec::new();
+    let mut ended = false;
+    for frame in frames(seq, limits)? {
+        if ended {
+            return Err(DecodeError::TrailingBytes { extra: frame.len() });
+        }
+        let (&kind, rest) = frame.split_first().ok_or(DecodeError::Truncated {
+            field: "event kind",
+            needed: 1,
+        })?;
+        let mut pos = 0;
+        match kind {
+            KIND_END => {
+                let c = rest.get(..4).ok_or(DecodeError::Truncated {
+                    field: "stream crc32",
+                    needed: 4,
+                })?;
+                let expected = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+                pos = 4;
+                let declared = varint::read_u64(rest, &mut pos, "stream length")?;
+                if pos != rest.len() {
+                    return Err(DecodeError::TrailingBytes {
+                        extra: rest.len() - pos,
+                    });
+                }
+                if declared != total as u64 {
+                    return Err(DecodeError::LengthMismatch {
+                        field: "stream length",
+                        declared: usize::try_from(declared).unwrap_or(usize::MAX),
+                        actual: total,
+                    });
+                }
+                let actual = std::mem::replace(&mut crc, crc32fast::Hasher::new()).finalize();
+                if actual != expected {
+                    return Err(DecodeError::ChecksumMismatch { expected, actual });
+                }
+                ended = true;
+                continue;
+            }
+            KIND_NEW => {
+                let schema = super::routing::Schema::from_byte(*rest.first().ok_or(
+                    DecodeError::Truncated {
+                        field: "schema",
+                        needed: 1,
+                    },
+                )?);
+                pos = 1;
+                let flags = varint::read_u64(rest, &mut pos, "flags")?;
+                let flags = u16::try_from(flags).map_err(|_| DecodeError::InvalidField {
+                    field: "flags",
+                    value: flags.to_string(),
+                })?;
+                let len = varint::read_u32(rest, &mut pos, "routing_len")? as usize;
+                let bytes = rest.get(pos..pos + len).ok_or(DecodeError::Truncated {
+                    field: "routing header",
+                    needed: (pos + len).saturating_sub(rest.len()),
+                })?;
+                pos += len;
+                routing = Routing::decode_variable(schema, flags, true, bytes)?;
+            }
+            KIND_SAME => {}
+            other => {
+                return Err(DecodeError::InvalidField {
+                    field: "event kind",
+                    value: other.to_string(),
+                });
+            }
+        }
+        let len = varint::read_u32(rest, &mut pos, "event_len")? as usize;
+        if len > limits.max_decompressed - total {
+            return Err(DecodeError::DecompressedTooLarge {
+                max: limits.max_decompressed,
+            });
+        }
+        let bytes = zstd.push(&rest[pos..], len)?;
+        crc.update(&bytes);
+        total += bytes.len();
+        events.push(Event {
+            routing: routing.clone(),
+            bytes,
+        });
+    }
+    if !ended {
+        return Err(DecodeError::Truncated {
+            field: "end of stream record",
+            needed: 1,
+        });
+    }
+    Ok(events)
+}
+
+/// Decodes a framed sequence (`#M2S|` or linked `#M2L|`) into its events.
 pub fn decode_events(seq: &[u8], limits: &Limits) -> Result<Vec<Event>, DecodeError> {
+    if seq.starts_with(LINKED_PREFIX) {
+        if seq.len() > limits.max_frame {
+            return Err(DecodeError::FrameTooLarge {
+                len: seq.len(),
+                max: limits.max_frame,
+            });
+        }
+        return decode_linked(seq, limits);
+    }
     let mut total = 0usize;
     let mut events = Vec::new();
     for frame in frames(seq, limits)? {
@@ -231,7 +449,7 @@ mod tests {
 
     #[test]
     fn round_trip_keeps_every_byte() {
-        for format in [EventFormat::Aether, EventFormat::M2mV1] {
+        for format in [EventFormat::Aether, EventFormat::M2mV1, EventFormat::Linked] {
             let framed = encode_stream(STREAM, format).unwrap();
             let events = decode_events(&framed, &Limits::default()).unwrap();
             assert_eq!(events.len(), 4);
