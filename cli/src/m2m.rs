@@ -91,7 +91,8 @@ impl KeyArgs {
 pub struct CompressArgs {
     #[command(flatten)]
     input: Input,
-    /// Format: aether, m2m, m2m-text, brotli, token-cl100k, token-o200k, sse, plain.
+    /// Format: aether, m2m, m2m-text, brotli, token-cl100k, token-o200k, sse (linked),
+    /// sse-frames (one independent frame per event), plain.
     #[arg(long, short = 'a', default_value = "aether")]
     algorithm: Algorithm,
     /// Count request tokens with the model's tokenizer into the routing header.
