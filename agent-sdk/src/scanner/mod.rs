@@ -460,7 +460,11 @@ impl Scanner {
 
     /// All findings in `text` (offsets into `text`). `separators`: NUL separates JSON strings.
     fn hits(&self, text: &str, separators: bool, depth: u8) -> Vec<Hit> {
-        let folded = normalize::fold_with(text, separators, Some(&self.rules.words));
+        let folded = normalize::fold_with(
+            text,
+            separators,
+            Some((&self.rules.words, &self.rules.symbols)),
+        );
         let mut hits = Vec::new();
         // Triggers that start with a word: the folding pass already looked each word up.
         for &(p, word) in &folded.word_hits {
@@ -475,15 +479,15 @@ impl Scanner {
                 }
             }
         }
-        // Triggers that start with a symbol, and key-format prefixes.
-        for m in self.rules.ac.find_iter(folded.text.as_str()) {
-            let tid = self.rules.ac_ids[m.pattern().as_usize()];
-            let p = m.start();
-            let word_initial = self.rules.triggers[tid].as_bytes()[0].is_ascii_alphanumeric();
-            if word_initial && p > 0 && folded.text.as_bytes()[p - 1].is_ascii_alphanumeric() {
-                continue;
+        // Triggers that start with a symbol, at the positions the folding pass recorded.
+        for &p in &folded.symbol_hits {
+            let rest = &folded.text.as_bytes()[p..];
+            for tid in self.rules.symbols.candidates(rest) {
+                let t = self.rules.triggers[tid].as_bytes();
+                if rest.len() >= t.len() && rules::eq(&rest[..t.len()], t) {
+                    self.run_trigger(tid, p, p + t.len(), text, &folded, &mut hits);
+                }
             }
-            self.run_trigger(tid, p, m.end(), text, &folded, &mut hits);
         }
         hits.extend(folded.hits.iter().cloned());
         if depth < self.config.max_decode_depth {

@@ -20,7 +20,7 @@ use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 
 use super::json::{SEPARATOR, is_hidden_control};
 use super::offsets::OffsetMap;
-use super::rules::WordTable;
+use super::rules::{SymbolTable, WordTable};
 use super::{Category, Hit};
 
 /// Minimum length of a base64 run worth decoding.
@@ -68,6 +68,8 @@ pub(crate) struct Folded {
     pub(crate) smuggled: Vec<Smuggled>,
     /// Words of the folded text that start a trigger: (folded offset, word id in the [`WordTable`]).
     pub(crate) word_hits: Vec<(usize, u16)>,
+    /// Folded offsets of bytes that start a symbol trigger.
+    pub(crate) symbol_hits: Vec<usize>,
 }
 
 /// Latin look-alikes among Cyrillic, Greek and a few IPA/Latin-extended letters.
@@ -137,6 +139,25 @@ fn leet(b: u8) -> Option<u8> {
     })
 }
 
+/// Byte classes for the hot loop.
+const ALNUM: u8 = 1;
+const DIGIT: u8 = 2;
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() {
+            t[b] = ALNUM;
+        }
+        if c.is_ascii_digit() {
+            t[b] |= DIGIT;
+        }
+        b += 1;
+    }
+    t
+};
+
 fn b64_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_')
 }
@@ -148,7 +169,9 @@ struct Folder<'a> {
     src: &'a str,
     separators: bool,
     words: Option<&'a WordTable>,
+    symbols: Option<&'a SymbolTable>,
     word_hits: Vec<(usize, u16)>,
+    symbol_hits: Vec<usize>,
     out: Vec<u8>,
     map: OffsetMap,
     hits: Vec<Hit>,
@@ -227,7 +250,7 @@ impl<'a> Folder<'a> {
         self.in_tok = false;
         if let Some(words) = self.words
             && !self.tok_digit
-            && let Some(id) = words.lookup(&self.out[self.tok_out..])
+            && let Some(id) = words.find(&self.out[self.tok_out..])
         {
             self.word_hits.push((self.tok_out, id));
         }
@@ -257,7 +280,7 @@ impl<'a> Folder<'a> {
                     }
                 }
             }
-            if let Some(id) = self.words.and_then(|w| w.lookup(&self.out[self.tok_out..])) {
+            if let Some(id) = self.words.and_then(|w| w.find(&self.out[self.tok_out..])) {
                 self.word_hits.push((self.tok_out, id));
             }
         }
@@ -345,7 +368,7 @@ impl<'a> Folder<'a> {
     }
 
     /// A run `start..end` of ASCII letters and digits: the hot path.
-    fn alnum_run(&mut self, start: usize, end: usize) {
+    fn alnum_run(&mut self, start: usize, end: usize, has_digit: bool) {
         self.end_runs(start);
         let run = &self.src.as_bytes()[start..end];
         if self.b64_len == 0 {
@@ -353,8 +376,10 @@ impl<'a> Folder<'a> {
         }
         self.b64_len += run.len();
         self.start_token(self.out.len(), start);
-        self.tok_digit |= run.iter().any(u8::is_ascii_digit);
-        self.out.extend(run.iter().map(u8::to_ascii_lowercase));
+        self.tok_digit |= has_digit;
+        let at = self.out.len();
+        self.out.extend_from_slice(run);
+        self.out[at..].make_ascii_lowercase();
         self.linear(start, run.len());
     }
 
@@ -387,6 +412,9 @@ impl<'a> Folder<'a> {
                 self.whitespace(false, i, 1);
             }
             _ => {
+                if self.symbols.is_some_and(|t| t.starts(b)) {
+                    self.symbol_hits.push(self.out.len());
+                }
                 self.out.push(b);
                 self.linear(i, 1);
             }
@@ -477,6 +505,9 @@ impl<'a> Folder<'a> {
             return;
         }
         let start = self.out.len();
+        if matches!(cp, 0x1F512 | 0x1F513) && self.symbols.is_some() {
+            self.symbol_hits.push(start);
+        }
         decompose_compatible(c, |d| {
             if !is_combining_mark(d) {
                 for l in d.to_lowercase() {
@@ -512,13 +543,20 @@ impl<'a> Folder<'a> {
 }
 
 /// Folds `src` (see the module doc). With `separators`, NUL bytes separate JSON strings and are kept.
-/// With `words`, the folded words that start a trigger are collected in [`Folded::word_hits`].
-pub(crate) fn fold_with(src: &str, separators: bool, words: Option<&WordTable>) -> Folded {
+/// With `tables`, the folded words and symbols that start a trigger are collected in
+/// [`Folded::word_hits`] and [`Folded::symbol_hits`].
+pub(crate) fn fold_with(
+    src: &str,
+    separators: bool,
+    tables: Option<(&WordTable, &SymbolTable)>,
+) -> Folded {
     let mut f = Folder {
         src,
         separators,
-        words,
+        words: tables.map(|t| t.0),
+        symbols: tables.map(|t| t.1),
         word_hits: Vec::new(),
+        symbol_hits: Vec::new(),
         out: Vec::with_capacity(src.len() + 16),
         map: OffsetMap::with_capacity(16),
         hits: Vec::new(),
@@ -542,12 +580,18 @@ pub(crate) fn fold_with(src: &str, separators: bool, words: Option<&WordTable>) 
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
-        if b.is_ascii_alphanumeric() {
+        if CLASS[usize::from(b)] & ALNUM != 0 {
             let start = i;
-            while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
+            let mut digit = 0;
+            while let Some(&c) = bytes.get(i) {
+                let class = CLASS[usize::from(c)];
+                if class & ALNUM == 0 {
+                    break;
+                }
+                digit |= class & DIGIT;
                 i += 1;
             }
-            f.alnum_run(start, i);
+            f.alnum_run(start, i, digit != 0);
         } else if b == b' '
             && f.tag_start.is_none()
             && f.vs_count == 0
@@ -587,6 +631,7 @@ pub(crate) fn fold_with(src: &str, separators: bool, words: Option<&WordTable>) 
         blobs: f.blobs,
         smuggled: f.smuggled,
         word_hits: f.word_hits,
+        symbol_hits: f.symbol_hits,
     }
 }
 

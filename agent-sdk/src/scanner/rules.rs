@@ -10,7 +10,6 @@
 //! A rule can also look behind its trigger: `before` must match the text just before the trigger (it
 //! anchors at the trigger with `$`), either as a requirement or as a score boost.
 
-use aho_corasick::{AhoCorasick, MatchKind};
 use regex::Regex;
 
 use super::Category;
@@ -349,7 +348,7 @@ pub(crate) struct Compiled {
     pub(crate) before: Option<(Regex, Before)>,
 }
 
-/// The compiled table: one automaton for all triggers and, per trigger, the rules it starts.
+/// The compiled table: trigger lookups and, per trigger, the rules it starts.
 pub(crate) struct RuleSet {
     /// Every trigger, by trigger id.
     pub(crate) triggers: Vec<&'static str>,
@@ -357,10 +356,9 @@ pub(crate) struct RuleSet {
     pub(crate) by_trigger: Vec<Vec<usize>>,
     /// Triggers that start with a letter or digit, found by their first word (see [`WordTable`]).
     pub(crate) words: WordTable,
-    /// Triggers that start with a symbol (`$`, `![`, `/etc/`, `<|`, ...), found by Aho-Corasick.
-    pub(crate) ac: AhoCorasick,
-    /// Aho-Corasick pattern id → trigger id.
-    pub(crate) ac_ids: Vec<usize>,
+    /// Triggers that start with a symbol (`$`, `![`, `/etc/`, `<|`, ...), by first byte; the folding
+    /// pass records where such bytes are.
+    pub(crate) symbols: SymbolTable,
     pub(crate) rules: Vec<Compiled>,
 }
 
@@ -370,9 +368,11 @@ pub(crate) fn eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
-/// Word-initial triggers that are only the start of a longer word (key formats such as `AKIA...`,
-/// `eyJ...`): found by the automaton like symbol triggers, with a word-start check.
+/// Word-initial triggers that are only the start of a long word (key formats such as `AKIA...`,
+/// `eyJ...`): words of at least [`MIN_PREFIXED_WORD`] bytes are checked for them.
 const TOKEN_PREFIX_TRIGGERS: &[&str] = &["akia", "asia", "aiza", "eyj"];
+/// Shortest word checked for [`TOKEN_PREFIX_TRIGGERS`] (the key formats are longer).
+const MIN_PREFIXED_WORD: usize = 16;
 
 /// Slots in the word table's direct-mapped index.
 const WORD_SLOTS: usize = 1 << 14;
@@ -389,6 +389,8 @@ pub(crate) struct WordTable {
     chains: Vec<Vec<(Box<[u8]>, u16)>>,
     /// Word id → trigger ids whose first word it is.
     pub(crate) trigger_ids: Vec<Vec<usize>>,
+    /// (prefix, word id) for [`TOKEN_PREFIX_TRIGGERS`].
+    prefixed: Vec<(&'static [u8], u16)>,
 }
 
 impl WordTable {
@@ -405,9 +407,16 @@ impl WordTable {
             slots: vec![0; WORD_SLOTS],
             chains: Vec::new(),
             trigger_ids: Vec::new(),
+            prefixed: Vec::new(),
         };
         for (tid, trig) in triggers.iter().enumerate() {
             let b = trig.as_bytes();
+            if TOKEN_PREFIX_TRIGGERS.contains(trig) {
+                let id = t.trigger_ids.len() as u16;
+                t.trigger_ids.push(vec![tid]);
+                t.prefixed.push((b, id));
+                continue;
+            }
             let end = b
                 .iter()
                 .position(|c| !c.is_ascii_alphanumeric())
@@ -433,9 +442,20 @@ impl WordTable {
         t
     }
 
-    /// The word id of `word`, if some trigger starts with it.
+    /// The word id of `word`, if some trigger starts with it (or, for a long word, is its prefix).
     #[inline]
-    pub(crate) fn lookup(&self, word: &[u8]) -> Option<u16> {
+    pub(crate) fn find(&self, word: &[u8]) -> Option<u16> {
+        if word.len() >= MIN_PREFIXED_WORD
+            && let Some((_, id)) = self.prefixed.iter().find(|(p, _)| word.starts_with(p))
+        {
+            return Some(*id);
+        }
+        self.lookup(word)
+    }
+
+    /// The word id of `word`, if some trigger's first word is exactly `word`.
+    #[inline]
+    fn lookup(&self, word: &[u8]) -> Option<u16> {
         let slot = *self.slots.get(Self::key(word)?)?;
         if slot == 0 {
             return None;
@@ -459,9 +479,6 @@ pub enum RuleError {
         /// The regex error.
         source: regex::Error,
     },
-    /// The trigger automaton does not build.
-    #[error("trigger automaton: {0}")]
-    Automaton(#[from] aho_corasick::BuildError),
 }
 
 impl RuleSet {
@@ -511,26 +528,51 @@ impl RuleSet {
             }
         }
         let words = WordTable::build(&triggers);
-        let ac_ids: Vec<usize> = (0..triggers.len())
-            .filter(|&t| {
-                !triggers[t]
-                    .as_bytes()
-                    .first()
-                    .is_some_and(u8::is_ascii_alphanumeric)
-                    || TOKEN_PREFIX_TRIGGERS.contains(&triggers[t])
-            })
-            .collect();
-        let ac = AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostLongest)
-            .build(ac_ids.iter().map(|&t| triggers[t]))?;
+        let symbols = SymbolTable::build(&triggers);
         Ok(Self {
             triggers,
             by_trigger,
             words,
-            ac,
-            ac_ids,
+            symbols,
             rules,
         })
+    }
+}
+
+/// Triggers that start with a symbol, indexed by their first byte.
+pub(crate) struct SymbolTable {
+    /// First byte → (second byte or 0, trigger id).
+    by_first: Vec<Vec<(u8, usize)>>,
+}
+
+impl SymbolTable {
+    fn build(triggers: &[&'static str]) -> Self {
+        let mut by_first = vec![Vec::new(); 256];
+        for (tid, t) in triggers.iter().enumerate() {
+            let b = t.as_bytes();
+            if let Some(&first) = b.first()
+                && !first.is_ascii_alphanumeric()
+            {
+                by_first[usize::from(first)].push((b.get(1).copied().unwrap_or(0), tid));
+            }
+        }
+        Self { by_first }
+    }
+
+    /// Whether some trigger starts with byte `b` (the folding pass records such positions).
+    #[inline]
+    pub(crate) fn starts(&self, b: u8) -> bool {
+        !self.by_first[usize::from(b)].is_empty()
+    }
+
+    /// Trigger ids that may start at `hay` (first and second byte checked).
+    pub(crate) fn candidates<'a>(&'a self, hay: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
+        let first = hay.first().map_or(0, |&b| usize::from(b));
+        let second = hay.get(1).copied();
+        self.by_first[first]
+            .iter()
+            .filter(move |(s, _)| *s == 0 || Some(*s) == second)
+            .map(|(_, tid)| *tid)
     }
 }
 
