@@ -8,8 +8,9 @@
 //!   normalize::fold (one pass): NFKC-style folding, case, look-alikes, leetspeak, invisible
 //!   characters removed; finds control/bidi/invisible/tag characters, homoglyph words, blobs
 //!                                                                                       ▼
-//!   rules::RuleSet: one Aho-Corasick pass for every rule's triggers, then each hit's own
-//!   anchored regexes on a short window (folded or raw view)                             ▼
+//!   (the same pass looks every word and symbol up in the rules' trigger tables)
+//!   rules::RuleSet: each trigger hit runs its own rules' anchored regexes on a short
+//!   window (folded or raw view)                                                         ▼
 //!   base64 / hex / tag-character payloads are decoded and scanned again (bounded depth)
 //!                                                                                       ▼
 //!   offsets mapped back to the ORIGINAL input ─► per-category scores ─► ScanReport

@@ -1,8 +1,12 @@
 //! The rule table and its one-pass matcher.
 //!
-//! Every rule names the words that can start it (*triggers*). One Aho-Corasick automaton over the folded
-//! text finds every trigger of every rule in a single pass; each trigger hit then runs only its own rules'
-//! regexes, anchored at the hit and limited to a short window, so the cost stays linear in the input.
+//! Every rule names the words that can start it (*triggers*). Triggers are found during the single
+//! folding pass: each folded word is looked up in a [`WordTable`] (a direct-mapped index by length, first
+//! and last byte), and each byte that can start a symbol trigger (`$`, `![`, `<|`, `/etc/`...) is
+//! recorded for the [`SymbolTable`]. (An Aho-Corasick automaton over all ~380 triggers was measured at
+//! about 3 ns/byte here, more than the whole folding pass, so triggers ride on the pass that already
+//! visits every word.) Each trigger hit then runs only its own rules: a literal-prefix check, then the
+//! regex anchored at the hit on a short window, so the cost stays linear in the input.
 //! *Folded* rules match the normalised text (phrases: case, width, look-alikes, leetspeak and whitespace
 //! folded); *raw* rules match the decoded text at the same place, case-sensitively where that matters
 //! (key formats, markdown syntax).
