@@ -133,11 +133,16 @@ async fn bad_transactions_get_the_nodes_error_codes() {
     assert_eq!(vm, Some(7));
 
     // Stale sequence number.
+    let first = signed(&alice, 0, 4, now() + 60);
     aptos
         .fullnode()
-        .submit_and_wait(&signed(&alice, 0, 4, now() + 60), None)
+        .submit_and_wait(&first, None)
         .await
         .unwrap();
+    // Resubmitting the very same transaction is idempotent (a retried request).
+    let again = aptos.fullnode().submit_transaction(&first).await.unwrap();
+    assert_eq!(again.data.hash, first.hash().unwrap());
+    assert_eq!(aptos.get_sequence_number(alice.address()).await.unwrap(), 1);
     let (_, _, vm, msg) = rejected(&aptos, &signed(&alice, 0, 4, now() + 61)).await;
     assert_eq!(vm, Some(3), "{msg}");
     assert!(msg.contains("SEQUENCE_NUMBER_TOO_OLD"));
