@@ -252,3 +252,72 @@ pub fn run(cmd: M2mCommand) -> anyhow::Result<()> {
         M2mCommand::Inspect(args) => inspect(args),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(subcommand)]
+        cmd: M2mCommand,
+    }
+
+    fn run_args(args: &[&str]) -> anyhow::Result<()> {
+        run(Cli::try_parse_from(std::iter::once("m2m").chain(args.iter().copied()))?.cmd)
+    }
+
+    #[test]
+    fn compress_then_decompress_through_files_for_every_algorithm() {
+        let dir = std::env::temp_dir().join(format!("aether-m2m-cli-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let json = r#"{"model":"gpt-4o","messages":[{"role":"user","content":"What is the capital of France?"}]}"#;
+        let input = dir.join("in.json");
+        std::fs::write(&input, json).unwrap();
+        for alg in [
+            "aether",
+            "m2m",
+            "m2m-text",
+            "brotli",
+            "token-cl100k",
+            "plain",
+        ] {
+            let frame = dir.join(format!("{alg}.frame"));
+            let back = dir.join(format!("{alg}.json"));
+            // argv input for one, file input for the others.
+            if alg == "aether" {
+                run_args(&["compress", json, "-a", alg, "-o", frame.to_str().unwrap()]).unwrap();
+            } else {
+                run_args(&[
+                    "compress",
+                    "-f",
+                    input.to_str().unwrap(),
+                    "-a",
+                    alg,
+                    "-o",
+                    frame.to_str().unwrap(),
+                ])
+                .unwrap();
+            }
+            run_args(&["inspect", "-f", frame.to_str().unwrap(), "--json"]).unwrap();
+            run_args(&[
+                "decompress",
+                "-f",
+                frame.to_str().unwrap(),
+                "-o",
+                back.to_str().unwrap(),
+            ])
+            .unwrap();
+            assert_eq!(std::fs::read_to_string(&back).unwrap(), json, "{alg}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn bad_input_is_an_error_not_a_panic() {
+        assert!(run_args(&["compress", "not json", "-a", "aether"]).is_err());
+        assert!(run_args(&["decompress", "#M2A|\u{10}"]).is_err());
+        assert!(run_args(&["compress", "{}", "-a", "zip"]).is_err());
+    }
+}
