@@ -323,3 +323,32 @@ fn v1_check_finds_the_frame_end() {
         Err(wire::DecodeError::TrailingBytes { extra: frame.len() })
     );
 }
+
+const SSE: &[u8] = b"data: {\"id\":\"chatcmpl-AbCdEfGhIjKlMnOpQrStUv\",\"object\":\"chat.completion.chunk\",\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"},\"finish_reason\":null}]}\n\ndata: {\"id\":\"chatcmpl-AbCdEfGhIjKlMnOpQrStUv\",\"object\":\"chat.completion.chunk\",\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"!\"},\"finish_reason\":null}]}\n\ndata: [DONE]\n\n";
+
+#[test]
+fn linked_sse_sequence_golden() {
+    let out = wire::compress(SSE, Algorithm::Sse, &EncodeOptions::default()).unwrap();
+    // "#M2L|", then per event: varint length, kind (1 new routing / 0 unchanged / 2 end).
+    assert_eq!(&out[..5], b"#M2L|");
+    let frames = wire::sse::frames(&out, &Limits::default()).unwrap();
+    let kinds: Vec<u8> = frames.iter().map(|f| f[0]).collect();
+    assert_eq!(
+        kinds,
+        [1, 0, 1, 2],
+        "second chunk reuses the routing header; [DONE] is opaque"
+    );
+    // The end record: kind 2, CRC32 of all event bytes, total length.
+    let end = frames[3];
+    assert_eq!(&end[1..5], &crc32fast::hash(SSE).to_le_bytes());
+    assert_eq!(SSE.len(), 349);
+    assert_eq!(end[5..], [0xdd, 0x02], "varint 349");
+    assert_eq!(
+        to_hex(&out),
+        "234d324c7c6c0103002a1f63686174636d706c2d4162436445664768496a4b6c4d6e4f70517253745576066770742d346fff0000a8010058bc01001302070a504007b7bca31f6a3f6c67dda499d405ad989332328af904faeb3206fcd8fbc0036519a56f12ffcf41ad4cdcc73fc5651b7b0f1100a7015c0000082102cc2a03871574f3311601fe00000e700000646174613a205b444f4e455d0a0a07026e587125dd02"
+    );
+    assert_eq!(
+        wire::decompress(&out, &Limits::default(), None).unwrap(),
+        SSE
+    );
+}
