@@ -133,6 +133,7 @@ pub fn router(node: Arc<Node>) -> Router {
         .route("/accounts/{addr}/balance/{asset}", get(balance))
         .route("/transactions", post(submit).get(transactions))
         .route("/transactions/simulate", post(simulate))
+        .route("/transactions/encode_submission", post(encode_submission))
         .route("/transactions/by_hash/{hash}", get(by_hash))
         .route("/transactions/wait_by_hash/{hash}", get(by_hash))
         .route("/transactions/by_version/{version}", get(by_version))
@@ -504,7 +505,7 @@ fn require_bcs(headers: &HeaderMap) -> ApiResult<()> {
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "invalid_input",
             format!(
-                "Content-Type {ct:?} is not supported: aether-localnet accepts signed transactions as BCS ({BCS_TXN})"
+                "Content-Type {ct:?} is not supported: send a BCS signed transaction ({BCS_TXN}) or JSON (application/json)"
             ),
         ))
     }
@@ -515,8 +516,18 @@ async fn submit(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
-    require_bcs(&headers)?;
-    let body = body_bytes(body)?;
+    let body = if content_type(&headers).starts_with("application/json") {
+        // JSON submission: converted to the BCS transaction, then checked like one.
+        let v: Value = serde_json::from_slice(&body_bytes(body)?)
+            .map_err(|e| ApiError::invalid_input(format!("invalid transaction JSON: {e}")))?;
+        let (aether, chain_id) = node.with_chain(|c| (c.aether(), c.chain_id()));
+        Bytes::from(crate::chain::json_txn::signed_transaction_bcs(
+            &v, aether, chain_id,
+        )?)
+    } else {
+        require_bcs(&headers)?;
+        body_bytes(body)?
+    };
     let node2 = node.clone();
     let out = tokio::task::spawn_blocking(move || node2.submit(&body))
         .await
@@ -528,6 +539,21 @@ async fn submit(
             )
         })??;
     Ok((StatusCode::ACCEPTED, Json(out.pending)).into_response())
+}
+
+/// `POST /v1/transactions/encode_submission`: the signing message of a JSON transaction.
+async fn encode_submission(
+    State(node): Shared,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Json<Value>> {
+    let v: Value = serde_json::from_slice(&body_bytes(body)?)
+        .map_err(|e| ApiError::invalid_input(format!("invalid transaction JSON: {e}")))?;
+    let (aether, chain_id) = node.with_chain(|c| (c.aether(), c.chain_id()));
+    let raw = crate::chain::json_txn::raw_transaction(&v, aether, chain_id)?;
+    let msg = raw
+        .signing_message()
+        .map_err(|e| ApiError::invalid_input(e.to_string()))?;
+    Ok(Json(json!(format!("0x{}", hex::encode(msg)))))
 }
 
 async fn simulate(

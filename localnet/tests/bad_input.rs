@@ -94,8 +94,17 @@ async fn bad_transactions_get_the_nodes_error_codes() {
     assert_eq!(status, 413);
     assert_eq!(body["error_code"], "invalid_input");
 
-    // JSON submission is not supported: a clear 415.
+    // Incomplete JSON submission, and an unknown content type.
     let (status, body) = post_raw(&url, "application/json", b"{}".to_vec()).await;
+    assert_eq!(
+        (status, body["error_code"].as_str()),
+        (400, Some("invalid_input"))
+    );
+    assert!(
+        body["message"].as_str().unwrap().contains("sender"),
+        "{body}"
+    );
+    let (status, body) = post_raw(&url, "text/plain", b"hello".to_vec()).await;
     assert_eq!(status, 415);
     assert!(body["message"].as_str().unwrap().contains("BCS"));
 

@@ -251,3 +251,75 @@ async fn sponsored_transfer_signed_by_the_sender_with_fee_payer_zero() {
     }
     h.shutdown().await;
 }
+
+/// Older SDK paths submit JSON: `encode_submission` gives the signing message, the client signs
+/// it, and the JSON transaction goes through the same checks as a BCS one.
+#[tokio::test]
+async fn json_submission_with_encode_submission() {
+    use aptos_sdk::account::Account;
+
+    let h = aether_localnet::Localnet::start_temporary().await.unwrap();
+    let aptos = common::client(&h);
+    let alice = aptos.create_funded_account(5 * APT).await.unwrap();
+    let bob = Ed25519Account::generate();
+    let mut txn = serde_json::json!({
+        "sender": alice.address().to_string(),
+        "sequence_number": "0",
+        "max_gas_amount": "10000",
+        "gas_unit_price": "100",
+        "expiration_timestamp_secs": (aether_localnet::wall_us() / 1_000_000 + 60).to_string(),
+        "payload": {
+            "type": "entry_function_payload",
+            "function": "0x1::aptos_account::transfer",
+            "type_arguments": [],
+            "arguments": [bob.address().to_string(), "777"],
+        },
+    });
+    let http = reqwest::Client::new();
+    let msg: String = http
+        .post(format!("{}/transactions/encode_submission", h.rest_url()))
+        .json(&txn)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let msg = hex::decode(msg.trim_start_matches("0x")).unwrap();
+    let sig = alice.sign(&msg).unwrap();
+    txn["signature"] = serde_json::json!({
+        "type": "ed25519_signature",
+        "public_key": format!("0x{}", hex::encode(alice.public_key_bytes())),
+        "signature": format!("0x{}", hex::encode(&sig)),
+    });
+    let res = http
+        .post(format!("{}/transactions", h.rest_url()))
+        .json(&txn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 202);
+    let pending: serde_json::Value = res.json().await.unwrap();
+    let hash = aptos_sdk::types::HashValue::from_hex(
+        pending["hash"].as_str().unwrap().trim_start_matches("0x"),
+    )
+    .unwrap();
+    aptos
+        .fullnode()
+        .wait_for_transaction(&hash, None)
+        .await
+        .unwrap();
+    assert_eq!(aptos.get_balance(bob.address()).await.unwrap(), 777);
+
+    // A signature over other bytes is rejected like a BCS one.
+    txn["sequence_number"] = "1".into();
+    let res = http
+        .post(format!("{}/transactions", h.rest_url()))
+        .json(&txn)
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["vm_error_code"], 1, "{body}");
+    h.shutdown().await;
+}

@@ -15,11 +15,13 @@
 //! - [`gas`]: the fixed gas schedule.
 //! - [`render`]: the node's JSON for transactions, accounts and resources.
 //! - [`abi`]: module ABIs served at `/v1/accounts/{addr}/module/{name}`.
+//! - [`json_txn`]: JSON transaction submission turned into the BCS transaction.
 
 pub mod abi;
 mod agent_card;
 mod framework;
 pub mod gas;
+pub mod json_txn;
 mod oracle;
 pub mod render;
 mod sessions;
