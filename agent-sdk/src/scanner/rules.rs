@@ -121,6 +121,8 @@ const IGNORE_VERBS: &[&str] = &[
     "ignored",
     "disregard",
     "disregarding",
+    "disregards",
+    "ignores",
     "forget",
     "forgetting",
     "skip",
@@ -280,6 +282,9 @@ pub(crate) static RULES: &[RuleDef] = &[
         .before(r"(?:not bound|not follow|doesn't follow|does not follow|don't follow|do not follow|ignore|ignores|ignoring|bypass|break|breaks|violate|violates|free from|free of|not controlled|not restricted|no longer|doesn't care|does not care|don't care|disregard|without|not subject|outside|not have to (?:abide|comply|follow)|against)\b[^\n.]{0,60}$", Before::Require),
     rule("openai_rules_void", J, 0.8, &["openai", "anthropic", "content policy", "content policies", "usage policies"],
         r"(?:'s|s)? ?(?:rules|polic(?:y|ies)|guidelines|restrictions|content polic(?:y|ies))?[^\n.]{0,20}?(?:don't|do not|no longer|doesn't|does not|won't|will not) (?:apply|matter|exist|bind|restrict)"),
+    rule("rules_dont_apply", J, 0.75, &["rules ", "rules of", "policies ", "guidelines ", "restrictions ", "limits ", "filters "],
+        r"(?:(?: of| for) (?:ai|openai|chatgpt|language models|this platform))?[^\n.]{0,20}?(?:don't|do not|no longer|doesn't|does not|won't|will not|cease to) (?:apply|matter|exist|bind|restrict)\b")
+        .before(r"(?:ai|a\.i\.|openai|chatgpt|gpt|llm|model|content|ethical|safety|usual|normal|typical|standard)(?:'s)?\s(?:[a-z]+\s)?$", Before::Require),
     rule("break_free", J, 0.75, &["broken free", "break free", "broke free", "breaking free", "freed from", "free from", "escaped", "escape"],
         r"[a-z ]{0,30}?(?:confines|restrictions|limits|limitations|shackles|chains|rules|constraints|control)[^\n.]{0,20}?(?:of|imposed (?:on|by)|set by|placed on) (?:ai|openai|anthropic|your (?:programming|creators|developers)|the (?:ai|model|system|developers)|them)\b"),
     rule("dual_persona_answer", J, 0.7, &["two ", "2 ", "both "],
