@@ -78,21 +78,20 @@ fn printable(bytes: &[u8]) -> bool {
             good += 1;
         }
     }
-    all > 0 && good * 100 >= all * 95
+    all > 0 && good * 100 >= all * 85
 }
 
-/// Looks like words rather than data (letters and spaces, a few words).
+/// Looks like text rather than data: mostly letters, spaces and punctuation, not a JSON-ish header.
 pub(crate) fn is_natural_text(s: &str) -> bool {
-    let (mut letters, mut spaces, mut all) = (0usize, 0usize, 0usize);
+    let (mut letters, mut all) = (0usize, 0usize);
     for c in s.chars() {
         all += 1;
-        if c.is_alphabetic() {
+        if c.is_alphabetic() || c == ' ' {
             letters += 1;
-        } else if c == ' ' {
-            spaces += 1;
         }
     }
-    spaces >= 2 && (letters + spaces) * 100 >= all * 80
+    let json_like = s.trim_start().starts_with(['{', '[']);
+    !json_like && all >= 12 && letters * 100 >= all * 60
 }
 
 #[cfg(test)]
