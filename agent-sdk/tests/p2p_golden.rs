@@ -152,6 +152,39 @@ const GOLDEN_ACCEPT: &str =
     "17000000000000000070e523144a4691a49bf019353090f01a5d56122bf76edf1ac81e2d9f7d88";
 const GOLDEN_FIRST_DATA: &str = "170000000000000001727293c7b18a45e25bbec1c28a8304753b1ba7f8514eb661c563f1733e6e4b957d1022a9292a5e7c60e554180f4a3c05f8e5f42802c2563b22ec26ae33815f45e9446d931fb794e0aee1fe590413bae4cff388b5a491abfbc1259feedf13";
 
+fn established_pair(t0: Instant) -> (Session, Session) {
+    let cfg = SessionConfig {
+        peer_policy: PeerPolicy::AcceptAny,
+        ..SessionConfig::default()
+    };
+    let mut a = Session::initiator(
+        Identity::from_seed(&[0x11; 32]),
+        AgentId::new("1").unwrap(),
+        cfg.clone(),
+        &mut SeededRandom::from_u64(1),
+        t0,
+    )
+    .unwrap();
+    let mut b = Session::responder(
+        Identity::from_seed(&[0x22; 32]),
+        AgentId::new("2").unwrap(),
+        cfg,
+        &mut SeededRandom::from_u64(2),
+        t0,
+    )
+    .unwrap();
+    for _ in 0..4 {
+        while let Some(f) = a.poll_transmit() {
+            b.handle_frame(&f, t0).unwrap();
+        }
+        while let Some(f) = b.poll_transmit() {
+            a.handle_frame(&f, t0).unwrap();
+        }
+    }
+    assert!(a.is_established() && b.is_established());
+    (a, b)
+}
+
 fn fresh_responder() -> Responder {
     Responder::new(
         Identity::from_seed(&[0x22; 32]),
@@ -184,6 +217,12 @@ proptest! {
         let mut r = Session::responder(Identity::from_seed(&[3; 32]), AgentId::new("r").unwrap(), cfg, &mut SeededRandom::from_u64(9), t0).unwrap();
         let _ = r.handle_frame(&bytes, t0);
         let _ = r.handle_frame(&bytes, t0);
+        // Into an established session's record decoder: refused, never delivered.
+        let (_, mut b) = established_pair(t0);
+        let mut record = bytes.clone();
+        if let Some(first) = record.first_mut() { *first = 0x17; }
+        prop_assert!(b.handle_frame(&record, t0).is_err());
+        prop_assert!(!std::iter::from_fn(|| b.poll_event()).any(|e| matches!(e, aether_agent::p2p::Event::Message(_))));
     }
 
     #[test]
