@@ -109,7 +109,7 @@ fn handshake_establishes_and_data_flows_both_ways() {
     assert_eq!(pb.agent_id.as_str(), "alice");
     assert_eq!(pb.key, ids().0.public_key());
     assert_eq!(sa, sb);
-    assert_eq!(negotiated.compression, Compression::Brotli);
+    assert_eq!(negotiated.compression, Compression::Aether);
 
     a.send(env(1, b"{\"hello\":1}"), t0).unwrap();
     b.send(env(2, b"{\"hello\":2}"), t0).unwrap();
@@ -154,20 +154,42 @@ fn negotiation_picks_common_compression_and_smaller_frame() {
 #[test]
 fn large_payloads_are_compressed_and_restored() {
     let t0 = Instant::now();
-    let (mut a, mut b) = established(t0);
     let payload: Vec<u8> = "{\"text\":\""
         .bytes()
         .chain(std::iter::repeat_n(b'a', 20_000))
         .chain("\"}".bytes())
         .collect();
-    a.send(env(9, &payload), t0).unwrap();
-    let (ab, _) = pump(&mut a, &mut b, t0);
-    assert!(
-        ab[0].len() < payload.len() / 10,
-        "frame of {} bytes",
-        ab[0].len()
-    );
-    assert_eq!(events(&mut b), vec![Event::Message(env(9, &payload))]);
+    for offered in [Compression::Aether, Compression::Brotli] {
+        let c = SessionConfig {
+            compression: vec![offered, Compression::None],
+            ..cfg(PeerPolicy::AcceptAny)
+        };
+        let (mut a, mut b) = pair(c.clone(), c, t0);
+        pump(&mut a, &mut b, t0);
+        events(&mut b);
+        assert_eq!(a.negotiated().map(|n| n.compression), Some(offered));
+        a.send(env(9, &payload), t0).unwrap();
+        let (ab, _) = pump(&mut a, &mut b, t0);
+        assert!(
+            ab[0].len() < payload.len() / 10,
+            "{offered:?}: frame of {} bytes",
+            ab[0].len()
+        );
+        assert_eq!(
+            events(&mut b),
+            vec![Event::Message(env(9, &payload))],
+            "{offered:?}"
+        );
+        // Non-JSON payloads still travel (uncompressed when the codec refuses them).
+        let binary: Vec<u8> = (0..5000u32).map(|i| (i * 7 % 251) as u8).collect();
+        a.send(env(10, &binary), t0).unwrap();
+        pump(&mut a, &mut b, t0);
+        assert_eq!(
+            events(&mut b),
+            vec![Event::Message(env(10, &binary))],
+            "{offered:?}"
+        );
+    }
 }
 
 #[test]

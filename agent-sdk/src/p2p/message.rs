@@ -8,7 +8,7 @@
 //! PING   0x04 nonce u64
 //! PONG   0x05 nonce u64
 //! DATA   0x06 id[16] ‖ kind u8 ‖ has_corr u8 ‖ [corr[16]] ‖ timestamp_ms u64 ‖ len u8 ‖ type
-//!             ‖ encoding u8 (0 none, 1 brotli) ‖ len u32 ‖ payload
+//!             ‖ encoding u8 (0 none, 1 brotli, 2 aether) ‖ len u32 ‖ payload
 //! CLOSE  0x07 code u16 ‖ len u16 ‖ reason (UTF-8)
 //! ```
 //! (The reference M2M implementation uses JSON session messages; Aether's P2P session is its own
@@ -120,6 +120,8 @@ pub enum Encoding {
     None = 0,
     /// Brotli-compressed (only when negotiated).
     Brotli = 1,
+    /// An M2M Aether frame (only when negotiated).
+    Aether = 2,
 }
 
 /// An application message.
@@ -352,6 +354,7 @@ impl SessionMessage {
                 let encoding = match r.u8("encoding")? {
                     0 => Encoding::None,
                     1 => Encoding::Brotli,
+                    2 => Encoding::Aether,
                     v => {
                         return Err(CodecError::BadValue {
                             field: "encoding",

@@ -51,10 +51,11 @@
 //! has its own error variant.
 //!
 //! # Compression
-//! HELLO offers `brotli` and `none`; payloads of at least [`SessionConfig::compress_min`] bytes
-//! are Brotli-compressed when that was negotiated and it helps, and decompression is bounded by
-//! the frame size. The M2M codec in [`crate::wire`] is not used here yet (it was being written in
-//! parallel); it can be offered as another name in HELLO later.
+//! HELLO offers, in order, `aether` (the M2M codec's Aether frame from [`crate::wire`]),
+//! `brotli` and `none`; the responder picks the first of its own list the initiator offered.
+//! Payloads of at least [`SessionConfig::compress_min`] bytes are compressed when that helps (the
+//! Aether codec takes JSON only; anything else goes uncompressed), and decompression is bounded
+//! by the frame size. Compression happens inside the encrypted record.
 
 pub mod agent;
 pub mod directory;

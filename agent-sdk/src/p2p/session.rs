@@ -122,6 +122,10 @@ pub enum Compression {
     /// Brotli (quality 5), only for payloads of at least [`SessionConfig::compress_min`] bytes and
     /// only when it shrinks them; decompression is bounded by the frame size.
     Brotli,
+    /// The M2M codec's Aether frame ([`crate::wire::Algorithm::Aether`], `#M2A|`), for JSON
+    /// payloads of at least [`SessionConfig::compress_min`] bytes when it shrinks them; decoded
+    /// with [`crate::wire::decompress`] under limits equal to the frame size.
+    Aether,
 }
 
 impl Compression {
@@ -130,6 +134,7 @@ impl Compression {
         match self {
             Self::None => "none",
             Self::Brotli => "brotli",
+            Self::Aether => "aether",
         }
     }
 
@@ -138,6 +143,7 @@ impl Compression {
         match name {
             "none" => Some(Self::None),
             "brotli" => Some(Self::Brotli),
+            "aether" => Some(Self::Aether),
             _ => None,
         }
     }
@@ -184,7 +190,7 @@ impl Default for SessionConfig {
             idle_timeout: Duration::from_secs(300),
             keepalive_interval: Duration::from_secs(15),
             keepalive_timeout: Duration::from_secs(10),
-            compression: vec![Compression::Brotli, Compression::None],
+            compression: vec![Compression::Aether, Compression::Brotli, Compression::None],
             compress_min: 512,
             peer_policy: PeerPolicy::Ask,
         }
@@ -866,14 +872,19 @@ impl Session {
                 Ok(())
             }
             (State::Established, SessionMessage::Data(mut env)) => {
-                if env.encoding == Encoding::Brotli {
-                    if self.negotiated.as_ref().map(|n| n.compression) != Some(Compression::Brotli)
-                    {
+                let agreed = self.negotiated.as_ref().map(|n| n.compression);
+                let needed = match env.encoding {
+                    Encoding::None => None,
+                    Encoding::Brotli => Some(Compression::Brotli),
+                    Encoding::Aether => Some(Compression::Aether),
+                };
+                if let Some(c) = needed {
+                    if agreed != Some(c) {
                         return Err(SessionError::Negotiation {
-                            reason: "brotli payload without negotiation".into(),
+                            reason: format!("{} payload without negotiation", c.name()),
                         });
                     }
-                    env.payload = brotli_decompress(&env.payload, self.max_record_in())?;
+                    env.payload = decompress(c, &env.payload, self.max_record_in())?;
                     env.encoding = Encoding::None;
                 }
                 self.last_data = now;
@@ -907,14 +918,25 @@ impl Session {
                 state: self.state.name(),
             });
         };
-        if neg.compression == Compression::Brotli
+        if neg.compression != Compression::None
             && env.encoding == Encoding::None
             && env.payload.len() >= self.config.compress_min
         {
-            let packed = brotli_compress(&env.payload);
-            if packed.len() < env.payload.len() {
+            let packed = match neg.compression {
+                Compression::Brotli => Some((brotli_compress(&env.payload), Encoding::Brotli)),
+                // Not every payload is JSON the codec accepts; those go uncompressed.
+                Compression::Aether => crate::wire::compress(
+                    &env.payload,
+                    crate::wire::Algorithm::Aether,
+                    &crate::wire::EncodeOptions::default(),
+                )
+                .ok()
+                .map(|f| (f, Encoding::Aether)),
+                Compression::None => None,
+            };
+            if let Some((packed, encoding)) = packed.filter(|(p, _)| p.len() < env.payload.len()) {
                 env.payload = packed;
-                env.encoding = Encoding::Brotli;
+                env.encoding = encoding;
             }
         }
         let msg = SessionMessage::Data(env);
@@ -995,6 +1017,28 @@ fn brotli_compress(data: &[u8]) -> Vec<u8> {
         let _ = w.write_all(data);
     }
     out
+}
+
+fn decompress(c: Compression, data: &[u8], max: usize) -> Result<Vec<u8>, SessionError> {
+    match c {
+        Compression::Brotli => brotli_decompress(data, max),
+        Compression::Aether => {
+            if crate::wire::detect(data) != crate::wire::Format::Aether {
+                return Err(SessionError::Decompress {
+                    reason: "not an Aether frame".into(),
+                });
+            }
+            let limits = crate::wire::Limits {
+                max_frame: max,
+                max_decompressed: max,
+                ..crate::wire::Limits::default()
+            };
+            crate::wire::decompress(data, &limits, None).map_err(|e| SessionError::Decompress {
+                reason: e.to_string(),
+            })
+        }
+        Compression::None => Ok(data.to_vec()),
+    }
 }
 
 fn brotli_decompress(data: &[u8], max: usize) -> Result<Vec<u8>, SessionError> {
