@@ -494,3 +494,24 @@ async fn websocket_transport_carries_the_same_sessions() {
     assert_eq!(recv(&mut seen_a).await.msg_type, "back");
     assert_eq!(b.stats().dialed, 0);
 }
+
+#[tokio::test]
+async fn concurrent_sends_share_one_new_connection() {
+    let dir = StaticDirectory::new();
+    let a = start(builder(1, &dir), &dir).await;
+    let b = start(builder(2, &dir), &dir).await;
+    let (tx, mut seen_b) = tokio::sync::mpsc::unbounded_channel();
+    echo(&b, Some(tx));
+    let two = id("2");
+    let sends = (0..20).map(|i| a.send(&two, "burst", json!(i)));
+    for r in futures::future::join_all(sends).await {
+        r.unwrap();
+    }
+    let mut got: Vec<i64> = Vec::new();
+    for _ in 0..20 {
+        got.push(recv(&mut seen_b).await.payload.as_i64().unwrap());
+    }
+    got.sort_unstable();
+    assert_eq!(got, (0..20).collect::<Vec<i64>>());
+    assert_eq!((a.stats().dialed, b.stats().accepted), (1, 1));
+}

@@ -319,6 +319,8 @@ struct Shared {
     max_connections: usize,
     accept_unlisted: bool,
     pool: Mutex<HashMap<AgentId, ConnectionHandle>>,
+    /// One dial at a time per peer, so concurrent sends share one new connection.
+    dialing: Mutex<HashMap<AgentId, Arc<tokio::sync::Mutex<()>>>>,
     pending: Mutex<Pending>,
     inbound_tx: mpsc::Sender<IncomingMessage>,
     inbound_rx: Mutex<Option<mpsc::Receiver<IncomingMessage>>>,
@@ -519,6 +521,7 @@ impl AgentBuilder {
                 max_connections: self.max_connections,
                 accept_unlisted: self.accept_unlisted,
                 pool: Mutex::new(HashMap::new()),
+                dialing: Mutex::new(HashMap::new()),
                 pending: Mutex::new(HashMap::new()),
                 inbound_tx,
                 inbound_rx: Mutex::new(Some(inbound_rx)),
@@ -682,11 +685,20 @@ impl Agent {
     /// A live pooled connection to `to`, dialing its card's endpoint if needed.
     async fn connection_to(&self, to: &AgentId) -> Result<ConnectionHandle, AgentError> {
         self.check_running()?;
-        if let Some(h) = lock(&self.shared.pool)
-            .get(to)
-            .filter(|h| !h.tx.is_closed())
-            .cloned()
-        {
+        let pooled = || {
+            lock(&self.shared.pool)
+                .get(to)
+                .filter(|h| !h.tx.is_closed())
+                .cloned()
+        };
+        if let Some(h) = pooled() {
+            inc(&self.shared.counters.reused);
+            return Ok(h);
+        }
+        let gate = Arc::clone(lock(&self.shared.dialing).entry(to.clone()).or_default());
+        let _dialing = gate.lock().await;
+        // Someone else may have connected while we waited.
+        if let Some(h) = pooled() {
             inc(&self.shared.counters.reused);
             return Ok(h);
         }
@@ -770,6 +782,7 @@ impl Agent {
     }
 
     /// Sends a request and waits for the response (bounded by `timeout` and the in-flight limit).
+    /// A response that arrives after the timeout is delivered on [`Agent::incoming`] instead.
     pub async fn request(
         &self,
         to: &AgentId,
@@ -1047,7 +1060,9 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
             r = listener.accept() => match r {
                 Ok(x) => x,
                 Err(e) => {
+                    // E.g. out of file descriptors: back off instead of spinning.
                     tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }
             },
