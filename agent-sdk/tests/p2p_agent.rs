@@ -515,3 +515,25 @@ async fn concurrent_sends_share_one_new_connection() {
     assert_eq!(got, (0..20).collect::<Vec<i64>>());
     assert_eq!((a.stats().dialed, b.stats().accepted), (1, 1));
 }
+
+#[tokio::test]
+async fn connections_over_the_limit_are_dropped_at_accept() {
+    let dir = StaticDirectory::new();
+    let b = start(builder(2, &dir).max_connections(1), &dir).await;
+    echo(&b, None);
+    let a = start(builder(1, &dir), &dir).await;
+    let c = start(builder(3, &dir), &dir).await;
+    a.send(&id("2"), "first", json!(1)).await.unwrap();
+    let err = c.send(&id("2"), "second", json!(2)).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            AgentError::ConnectionClosed {
+                reason: CloseReason::TransportClosed,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!((b.stats().open, b.stats().accepted), (1, 1));
+}

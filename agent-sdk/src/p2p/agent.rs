@@ -188,6 +188,8 @@ pub struct Stats {
     pub accepted: u64,
     /// Connections currently established.
     pub active: u64,
+    /// Connections currently open, including those still in the handshake.
+    pub open: u64,
     /// Handshakes completed.
     pub handshakes: u64,
     /// Sends that reused a pooled connection.
@@ -219,6 +221,7 @@ struct Counters {
     dialed: AtomicU64,
     accepted: AtomicU64,
     active: AtomicU64,
+    open: AtomicU64,
     handshakes: AtomicU64,
     reused: AtomicU64,
     refused: AtomicU64,
@@ -244,6 +247,7 @@ impl Counters {
             dialed: g(&self.dialed),
             accepted: g(&self.accepted),
             active: g(&self.active),
+            open: g(&self.open),
             handshakes: g(&self.handshakes),
             reused: g(&self.reused),
             refused: g(&self.refused),
@@ -455,7 +459,8 @@ impl AgentBuilder {
         self.max_in_flight = max;
         self
     }
-    /// Bound on simultaneous connections.
+    /// Bound on simultaneous connections: inbound connections are dropped at accept while
+    /// [`Stats::open`] (including handshakes in progress) is at the limit.
     pub fn max_connections(mut self, max: usize) -> Self {
         self.max_connections = max;
         self
@@ -1068,7 +1073,7 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
             },
             _ = shutdown.changed() => return,
         };
-        if shared.counters.active.load(Ordering::Relaxed)
+        if shared.counters.open.load(Ordering::Relaxed)
             >= u64::try_from(shared.max_connections).unwrap_or(u64::MAX)
         {
             tracing::warn!("connection limit reached; dropping inbound connection");
@@ -1121,6 +1126,7 @@ fn spawn_driver<T: FrameIo>(
     card: Option<PeerCard>,
     ready: Option<Ready>,
 ) {
+    shared.counters.open.fetch_add(1, Ordering::Relaxed);
     let id = shared.conn_seq.fetch_add(1, Ordering::Relaxed);
     let (tx, rx) = mpsc::channel(64);
     tokio::spawn(drive(io, session, shared, card, ready, tx, rx, id));
@@ -1249,6 +1255,7 @@ async fn drive<T: FrameIo>(
         }
     }
     io.shutdown().await;
+    shared.counters.open.fetch_sub(1, Ordering::Relaxed);
     if let Some(h) = &handle {
         shared.pool_remove(id, &h.peer.agent_id);
         shared.counters.active.fetch_sub(1, Ordering::Relaxed);
