@@ -262,7 +262,7 @@ pub(crate) static RULES: &[RuleDef] = &[
     rule("mode_enabled", J, 0.7,
         &["developer mode", "dev mode", "debug mode", "maintenance mode", "admin mode", "sudo mode", "root mode", "diagnostic mode", "god mode", "dan mode", "jailbreak mode", "evil mode"],
         r" (?:enabled|activated|is (?:now )?(?:on|enabled|active|activated)|on|output|response|policies|polic)"),
-    rule("model_in_jailbreak_mode", J, 0.9, &["chatgpt", "gpt", "the ai", "claude", "llama", "gemini", "bard"],
+    rule("model_in_jailbreak_mode", J, 0.9, &["chatgpt", "gpt", "claude", "llama", "gemini", "bard"],
         r"[-a-z0-9]* (?:with|in) (?:developer|dev|dan|jailbreak|god|evil|unrestricted) mode\b"),
     rule("enter_developer_mode", J, 0.4, &["enable", "activate", "enter", "switch to", "turn on"],
         r" (?:the )?(?:developer|dev|debug|god|admin|sudo|root|maintenance) mode\b"),
@@ -344,7 +344,7 @@ pub(crate) static RULES: &[RuleDef] = &[
         r#"(?i)(?:password|passwd|pwd|api_key|apikey|secret_key|access_token|client_secret)[\x22']?\s*[:=]\s*[\x22']?[^\s\x22',;]{8,}"#),
     // ---------------------------------------------------------------- malformed / encoding
     rule("decode_request", M, 0.5,
-        &["decode", "decipher", "decrypt", "translate", "interpret", "the following is", "this is", "encoded in", "written in"],
+        &["decode", "decipher", "decrypt", "translate", "interpret", "following is", "this is", "encoded in", "written in"],
         r"(?: (?:the|this|following|message|text|string|below|it|and|then|from|in|encoded|is|was|an?|instruction|instructions|payload))* (?:base ?64|b64|rot ?-?13|hex(?:adecimal)?|binary|morse(?: code)?|base ?32|caesar(?: cipher)?|atbash|url[ -]?encod\w*|leetspeak|braille|nato phonetic|ascii codes?|unicode tags?)\b"),
 ];
 
