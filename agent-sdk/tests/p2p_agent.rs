@@ -537,3 +537,36 @@ async fn connections_over_the_limit_are_dropped_at_accept() {
     );
     assert_eq!((b.stats().open, b.stats().accepted), (1, 1));
 }
+
+#[tokio::test]
+async fn unlisted_peers_are_answered_but_never_pooled_under_their_claimed_id() {
+    let dir = StaticDirectory::new();
+    let b = start(builder(2, &dir).accept_unlisted(true), &dir).await;
+    let (tx, mut seen_b) = tokio::sync::mpsc::unbounded_channel();
+    echo(&b, Some(tx));
+    // M claims agent id "9", which has no card yet.
+    let m = Agent::builder()
+        .agent_id("9")
+        .identity(Identity::from_seed(&[0x66; 32]))
+        .bind_host("127.0.0.1")
+        .directory(dir.clone())
+        .build()
+        .unwrap();
+    let r = m.request(&id("2"), "q", json!(1), WAIT).await;
+    // M has B's card, so the request works; B answers on the same connection.
+    assert_eq!(r.unwrap().payload["by"], json!("2"));
+    let got = recv(&mut seen_b).await;
+    assert!(!got.card_verified);
+    // Now the real agent 9 registers; B's send to "9" must reach it, not M.
+    let real = start(builder(9, &dir), &dir).await;
+    let (tx, mut seen_real) = tokio::sync::mpsc::unbounded_channel();
+    echo(&real, Some(tx));
+    b.send(&id("9"), "for-9", json!(true)).await.unwrap();
+    let msg = recv(&mut seen_real).await;
+    assert_eq!((msg.msg_type.as_str(), msg.card_verified), ("for-9", true));
+    assert_eq!(
+        m.stats().received,
+        1,
+        "M only saw the response to its own request"
+    );
+}

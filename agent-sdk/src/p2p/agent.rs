@@ -1175,7 +1175,12 @@ async fn drive<T: FrameIo>(
                         tx: tx.clone(),
                         peer,
                     };
-                    shared.pool_insert(h.clone());
+                    // Only card-verified peers are pooled: an unlisted peer (accept_unlisted) must
+                    // not be reused later for sends to whoever registers that agent id. Replies to
+                    // it still work through `IncomingMessage::reply`.
+                    if card_verified {
+                        shared.pool_insert(h.clone());
+                    }
                     inc(&shared.counters.handshakes);
                     inc(&shared.counters.active);
                     if let Some(r) = ready.take() {

@@ -21,6 +21,9 @@
 //! - A peer whose proven key does not match the card of the agent id it claims is refused. The
 //!   check goes through a pluggable [`Directory`]: [`ChainDirectory`] (aptos-sdk views of
 //!   `agent_card::get_card`), [`StaticDirectory`] (tests, CLI), or an indexer-backed one.
+//! - Optionally ([`AgentBuilder::accept_unlisted`], e.g. `aether-cli listen`) peers whose agent
+//!   id has no card are accepted; their messages say `card_verified: false`, and such connections
+//!   are never pooled under the claimed id (so a later send to that id dials the real card).
 //! - Forward secrecy: X25519 secrets are x25519-dalek `EphemeralSecret`s, consumed by the single
 //!   DH and zeroized on drop, as is the DH output; only traffic keys outlive the handshake.
 //!   (Our copies of traffic keys are wiped on drop on a best-effort basis: the workspace forbids
