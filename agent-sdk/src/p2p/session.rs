@@ -4,7 +4,7 @@
 //! frames out ([`Session::poll_transmit`]), [`Event`]s ([`Session::poll_event`]) and the next
 //! instant it wants to be woken ([`Session::poll_timeout`] / [`Session::handle_timeout`]). It
 //! never touches a socket or a clock, so tests move frames between two sessions in memory and
-//! choose the time; the tokio driver in [`super::connection`] runs the same code over TCP or
+//! choose the time; the tokio driver in [`super::agent`] runs the same code over TCP or
 //! WebSocket.
 //!
 //! ```text
