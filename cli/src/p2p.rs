@@ -248,3 +248,33 @@ pub fn listen(args: ListenArgs) -> anyhow::Result<()> {
         Ok(())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_file_is_created_private_and_reloaded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("agent.key");
+        assert!(
+            load_identity(Some(&path), false).is_err(),
+            "send does not create key files"
+        );
+        let created = load_identity(Some(&path), true).unwrap();
+        let again = load_identity(Some(&path), false).unwrap();
+        assert_eq!(created.public_key(), again.public_key());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn scan_policy_names() {
+        assert_eq!(parse_policy("flag").unwrap(), ScanPolicy::Flag);
+        assert!(parse_policy("maybe").is_err());
+    }
+}
