@@ -545,12 +545,16 @@ impl Session {
 
     /// Encrypts and queues a session message.
     fn queue(&mut self, msg: &SessionMessage) -> Result<(), SessionError> {
+        self.queue_plain(&msg.to_bytes())
+    }
+
+    /// Encrypts and queues an encoded session message.
+    fn queue_plain(&mut self, plain: &[u8]) -> Result<(), SessionError> {
         let Some(keys) = self.keys.as_mut() else {
             return Err(SessionError::NotEstablished { state: "handshake" });
         };
-        let plain = msg.to_bytes();
         let mut rec = Vec::with_capacity(plain.len() + RECORD_OVERHEAD);
-        keys.sealer.seal(&plain, &mut rec)?;
+        keys.sealer.seal(plain, &mut rec)?;
         self.out.push_back(rec);
         Ok(())
     }
@@ -939,15 +943,15 @@ impl Session {
                 env.encoding = encoding;
             }
         }
-        let msg = SessionMessage::Data(env);
-        let len = msg.to_bytes().len() + RECORD_OVERHEAD;
+        let plain = SessionMessage::Data(env).to_bytes();
+        let len = plain.len() + RECORD_OVERHEAD;
         if len > neg.max_frame {
             return Err(SessionError::MessageTooLarge {
                 len,
                 max: neg.max_frame,
             });
         }
-        self.queue(&msg)?;
+        self.queue_plain(&plain)?;
         self.last_data = now;
         Ok(())
     }
