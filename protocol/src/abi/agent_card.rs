@@ -177,9 +177,10 @@ pub struct CardInfo {
     pub updated_at: u64,
 }
 
-/// Emitted when an agent registers: the whole card.
+/// The whole card as `AgentRegistered` and `AgentUpdated` carry it (both events have exactly
+/// these fields).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AgentRegistered {
+pub struct CardSnapshot {
     /// Agent id.
     #[serde(with = "u64_str")]
     pub agent_id: u64,
@@ -210,39 +211,11 @@ pub struct AgentRegistered {
     pub timestamp: u64,
 }
 
-/// Emitted by `update` and every `set_*`: the whole card after the change
-/// (same fields as [`AgentRegistered`]).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AgentUpdated {
-    /// Agent id.
-    #[serde(with = "u64_str")]
-    pub agent_id: u64,
-    /// Card object address.
-    pub card: AccountAddress,
-    /// Owner.
-    pub owner: AccountAddress,
-    /// Name.
-    pub name: String,
-    /// Description.
-    pub description: String,
-    /// Capability tags.
-    pub capabilities: Vec<String>,
-    /// Payment endpoint URL.
-    pub endpoint: String,
-    /// Octas per request.
-    #[serde(with = "u64_str")]
-    pub rate_octas: u64,
-    /// Manifest URL.
-    pub manifest_url: String,
-    /// Messaging public key.
-    #[serde(with = "hex_bytes")]
-    pub messaging_pubkey: Vec<u8>,
-    /// P2P endpoint.
-    pub p2p_endpoint: String,
-    /// Block time (seconds).
-    #[serde(with = "u64_str")]
-    pub timestamp: u64,
-}
+/// Emitted when an agent registers: the whole card.
+pub type AgentRegistered = CardSnapshot;
+
+/// Emitted by `update` and every `set_*`: the whole card after the change.
+pub type AgentUpdated = CardSnapshot;
 
 /// Emitted when an agent is deactivated or reactivated.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
