@@ -7,6 +7,11 @@
 //! `$` amounts); the same prose as plain text; a 132 KB request built from a small vocabulary where about
 //! a third of the words start rule checks ("system", "ignore", "show", "print", "what", "developer"...);
 //! and a 16 KB text packed with attacks (many trigger hits, regex checks and decoding).
+//!
+//! Instruction counts (stable on a shared machine, unlike wall-clock time): with `SCAN_ONCE=<name prefix>`
+//! the binary skips criterion, scans each matching input `SCAN_ITERS` times (default 10) and exits, e.g.
+//! `SCAN_ONCE=request_132KB valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*scan_counted*'
+//! target/release/deps/scan-<hash>` (divide by `SCAN_ITERS`).
 
 #![allow(
     missing_docs,
@@ -17,7 +22,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use aether_agent::scanner::Scanner;
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group};
 
 const SMALL: &str = r#"{"model":"gpt-4o","messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"What is the capital of France?"}]}"#;
 
@@ -161,23 +166,26 @@ fn attacks(len: usize) -> String {
     s
 }
 
+fn inputs() -> [(&'static str, String); 5] {
+    [
+        ("request_149B", SMALL.to_string()),
+        ("request_132KB", large_request(COMMON, 132 * 1024)),
+        ("text_132KB", prose_from(COMMON, 132 * 1024, 7)),
+        (
+            "trigger_dense_request_132KB",
+            large_request(WORDS, 132 * 1024),
+        ),
+        ("attacks_16KB", attacks(16 * 1024)),
+    ]
+}
+
 fn bench(c: &mut Criterion) {
     let scanner = Scanner::default();
-    let large = large_request(COMMON, 132 * 1024);
-    let dense = large_request(WORDS, 132 * 1024);
-    let text = prose_from(COMMON, 132 * 1024, 7);
-    let hostile = attacks(16 * 1024);
     let mut g = c.benchmark_group("scan");
     g.warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2))
         .sample_size(30);
-    for (name, input) in [
-        ("request_149B", SMALL.to_string()),
-        ("request_132KB", large),
-        ("text_132KB", text),
-        ("trigger_dense_request_132KB", dense),
-        ("attacks_16KB", hostile),
-    ] {
+    for (name, input) in inputs() {
         g.throughput(Throughput::Bytes(input.len() as u64));
         g.bench_function(format!("{name} ({} B)", input.len()), |b| {
             b.iter(|| scanner.scan(black_box(&input)))
@@ -186,5 +194,37 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
+/// `SCAN_ONCE` mode (see the crate doc): fixed work for instruction counting.
+fn scan_once(prefix: &str) {
+    let scanner = Scanner::default();
+    let iters: usize = std::env::var("SCAN_ITERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10);
+    for (name, input) in inputs() {
+        if name.starts_with(prefix) {
+            // One warm-up scan (regex caches), then the counted ones.
+            let _ = black_box(scanner.scan(black_box(&input)));
+            scan_counted(&scanner, &input, iters);
+        }
+    }
+}
+
+/// The counted scans (`valgrind --tool=callgrind --collect-atstart=no --toggle-collect=*scan_counted*`).
+#[inline(never)]
+fn scan_counted(scanner: &Scanner, input: &str, iters: usize) {
+    for _ in 0..iters {
+        let _ = black_box(scanner.scan(black_box(input)));
+    }
+}
+
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+fn main() {
+    if let Ok(prefix) = std::env::var("SCAN_ONCE") {
+        scan_once(&prefix);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

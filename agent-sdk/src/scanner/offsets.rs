@@ -7,6 +7,7 @@
 
 /// One run of the derived text and the source span it came from.
 #[derive(Debug, Clone, Copy)]
+#[cfg_attr(test, derive(PartialEq))]
 struct Segment {
     /// First derived byte of the segment.
     dst: u32,
@@ -20,6 +21,7 @@ struct Segment {
 
 /// Maps byte offsets of a derived text back to its source.
 #[derive(Debug, Clone, Default)]
+#[cfg_attr(test, derive(PartialEq))]
 pub(crate) struct OffsetMap {
     /// `None`: the identity map (the derived text is the source).
     segments: Option<Vec<Segment>>,
