@@ -13,6 +13,7 @@ pub(crate) const SEPARATOR: u8 = 0;
 
 /// The strings of a JSON document, concatenated with [`SEPARATOR`] between them.
 #[derive(Debug)]
+#[cfg_attr(test, derive(PartialEq))]
 pub(crate) struct Decoded {
     /// Decoded strings.
     pub(crate) text: String,
@@ -39,6 +40,20 @@ fn err(offset: usize, reason: &'static str) -> NotJson {
 
 /// Walks `src` as JSON. Fails on text that is not a JSON array, object or string.
 pub(crate) fn walk(src: &str) -> Result<Decoded, NotJson> {
+    walk_with(src, string)
+}
+
+/// [`walk`] with the byte-by-byte string loop (the differential test's oracle).
+#[cfg(test)]
+fn walk_reference(src: &str) -> Result<Decoded, NotJson> {
+    walk_with(src, string_reference)
+}
+
+#[inline]
+fn walk_with(
+    src: &str,
+    string: impl Fn(&str, usize, &mut Decoded) -> Result<usize, NotJson>,
+) -> Result<Decoded, NotJson> {
     let b = src.as_bytes();
     let mut out = Decoded {
         text: String::with_capacity(src.len() / 2),
@@ -113,8 +128,64 @@ fn hex4(b: &[u8], at: usize) -> Option<u32> {
     u32::from_str_radix(s, 16).ok()
 }
 
+/// Whether a string byte needs attention: the closing quote, an escape, or a (forbidden) raw control.
+#[inline]
+fn special(c: u8) -> bool {
+    c == b'"' || c == b'\\' || c < 0x20
+}
+
+/// The first offset at or after `i` whose byte is [`special`] (or `b.len()`), eight bytes at a time.
+#[inline]
+fn next_special(b: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(w);
+        let quote = w ^ (ONES * u64::from(b'"'));
+        let backslash = w ^ (ONES * u64::from(b'\\'));
+        // Standard "has a zero byte" / "has a byte below n" tests: exact as to whether one exists.
+        let found = (quote.wrapping_sub(ONES) & !quote)
+            | (backslash.wrapping_sub(ONES) & !backslash)
+            | (w.wrapping_sub(ONES * 0x20) & !w);
+        if found & HIGH != 0 {
+            break;
+        }
+        i += 8;
+    }
+    while b.get(i).is_some_and(|&c| !special(c)) {
+        i += 1;
+    }
+    i
+}
+
 /// Decodes the string starting at `b[open] == '"'`; returns the offset after the closing quote.
 fn string(src: &str, open: usize, out: &mut Decoded) -> Result<usize, NotJson> {
+    string_with(src, open, out, next_special)
+}
+
+/// [`string`] with the plain byte-by-byte skip: the oracle of the differential test.
+#[cfg(test)]
+fn string_reference(src: &str, open: usize, out: &mut Decoded) -> Result<usize, NotJson> {
+    string_with(src, open, out, |b, i| {
+        if b.get(i).is_some_and(|&c| !special(c)) {
+            i + 1
+        } else {
+            i
+        }
+    })
+}
+
+/// Decodes the string at `open`; `skip(b, i)` returns an offset `>= i` with only non-special bytes
+/// before it.
+#[inline]
+fn string_with(
+    src: &str,
+    open: usize,
+    out: &mut Decoded,
+    skip: impl Fn(&[u8], usize) -> usize,
+) -> Result<usize, NotJson> {
     let b = src.as_bytes();
     if !out.text.is_empty() {
         out.text.push(SEPARATOR as char);
@@ -123,6 +194,7 @@ fn string(src: &str, open: usize, out: &mut Decoded) -> Result<usize, NotJson> {
     let mut i = open + 1;
     let mut run = i;
     loop {
+        i = skip(b, i);
         let Some(&c) = b.get(i) else {
             return Err(err(open, "unterminated string"));
         };
@@ -218,6 +290,38 @@ mod tests {
         assert!(walk("[1, 2]]").is_err());
         assert!(walk("{\"a\": nope}").is_err());
         assert!(walk("{} {}").is_err());
+    }
+
+    /// JSON-ish pieces: string boundaries, every kind of escape, raw controls, long plain runs.
+    fn pieces() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let piece = prop_oneof![
+            Just("{\"k\": \"".to_string()),
+            Just("\", \"v\": [1, true, \"".to_string()),
+            Just("\"]}".to_string()),
+            Just("\"}".to_string()),
+            Just("\\u0069\\n\\\\\\\"".to_string()),
+            Just("\\ud83d\\ude00\\ud83d\\u001b[".to_string()),
+            Just("\u{1}\t\n".to_string()),
+            Just("plain prose with more than eight bytes ".to_string()),
+            Just("ｉｇｎｏｒｅ é ".to_string()),
+            "[ -~]{0,20}",
+            ".{0,10}",
+        ];
+        prop::collection::vec(piece, 0..16).prop_map(|v| v.concat())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        /// The word-at-a-time skip decodes exactly like the byte-by-byte loop (text, map, findings,
+        /// errors and their offsets).
+        #[test]
+        fn fast_skip_matches_reference(s in pieces()) {
+            proptest::prop_assert_eq!(walk(&s), walk_reference(&s));
+            let wrapped = format!("[\"{s}\"]");
+            proptest::prop_assert_eq!(walk(&wrapped), walk_reference(&wrapped));
+        }
     }
 
     #[test]
