@@ -406,9 +406,77 @@ impl<'a> Folder<'a> {
     /// Folds plain ASCII from `i` on (letters, digits, `' '`, `'\n'`, punctuation) with no tag or
     /// variation-selector run open; returns where it stopped (a byte it does not handle, or the end).
     /// Same effects, byte for byte, as the general per-byte steps ([`fold_reference`] checks it).
+    ///
+    /// Bytes copied one for one are not copied one by one: `copy_from..i` is a pending stretch of the
+    /// source whose folded form (its ASCII lower-case) is appended to `out` in bulk, with one offset-map
+    /// run, when something breaks the one-for-one correspondence (a collapsed space, an odd word) or
+    /// the stretch ends. Plain words are looked up in the source bytes, case-insensitively. The scalar
+    /// state lives in locals (written back around the rare out-of-line steps).
     fn ascii_stretch(&mut self, mut i: usize) -> usize {
         let bytes = self.src.as_bytes();
-        let n = bytes.len();
+        let words = self.words;
+        let symbols = self.symbols;
+        let mut copy_from = i;
+        let (mut in_tok, mut tok_out, mut tok_src) = (self.in_tok, self.tok_out, self.tok_src);
+        let mut tok_odd = self.tok_digit || self.tok_lookalike;
+        let mut tok_digit = self.tok_digit;
+        let (mut b64_start, mut b64_len) = (self.b64_start, self.b64_len);
+        // Appends the pending stretch to `out` and the offset map (the caller moves `copy_from`).
+        macro_rules! materialize {
+            () => {{
+                if copy_from < i {
+                    let at = self.out.len();
+                    self.out.extend_from_slice(&bytes[copy_from..i]);
+                    self.out[at..].make_ascii_lowercase();
+                    self.linear(copy_from, i - copy_from);
+                }
+            }};
+        }
+        // `end_b64` on the locals.
+        macro_rules! end_b64 {
+            () => {{
+                if b64_len >= MIN_BASE64 {
+                    self.b64_start = b64_start;
+                    self.b64_len = b64_len;
+                    self.end_long_b64();
+                }
+                b64_len = 0;
+            }};
+        }
+        // `end_token` on the locals.
+        macro_rules! end_token {
+            () => {{
+                if in_tok {
+                    in_tok = false;
+                    if !tok_odd && tok_src >= copy_from {
+                        // The whole word is pending: look it up in the source.
+                        if let Some(words) = words
+                            && let Some(id) = words.find_ignore_case(&bytes[tok_src..i])
+                        {
+                            self.word_hits.push((tok_out, id));
+                        }
+                    } else {
+                        materialize!();
+                        copy_from = i;
+                        if !tok_odd {
+                            if let Some(words) = words
+                                && let Some(id) = words.find(&self.out[tok_out..])
+                            {
+                                self.word_hits.push((tok_out, id));
+                            }
+                        } else {
+                            self.tok_out = tok_out;
+                            self.tok_src = tok_src;
+                            self.tok_digit = tok_digit;
+                            self.end_odd_token(i);
+                            self.tok_lookalike = false;
+                            tok_odd = false;
+                            tok_digit = false;
+                        }
+                    }
+                }
+            }};
+        }
         while let Some(&b) = bytes.get(i) {
             let class = CLASS[usize::from(b)];
             if class & ALNUM != 0 {
@@ -423,55 +491,66 @@ impl<'a> Folder<'a> {
                     digit |= class;
                     i += 1;
                 }
-                let run = &bytes[start..i];
-                if self.b64_len == 0 {
-                    self.b64_start = start;
+                if b64_len == 0 {
+                    b64_start = start;
                 }
-                self.b64_len += run.len();
-                if !self.in_tok {
-                    self.in_tok = true;
-                    self.tok_out = self.out.len();
-                    self.tok_src = start;
+                b64_len += i - start;
+                if !in_tok {
+                    in_tok = true;
+                    tok_out = self.out.len() + (start - copy_from);
+                    tok_src = start;
                 }
-                self.tok_digit |= digit & DIGIT != 0;
-                self.out.extend(run.iter().map(u8::to_ascii_lowercase));
-                self.linear(start, run.len());
+                if digit & DIGIT != 0 {
+                    tok_digit = true;
+                    tok_odd = true;
+                }
             } else if class & SPACE != 0 {
-                self.end_b64();
-                self.end_token(i);
-                match self.out.last_mut() {
-                    Some(last @ (b' ' | b'\n')) => {
-                        if b == b'\n' {
-                            *last = b'\n';
-                        }
+                end_b64!();
+                end_token!();
+                let last = if copy_from < i {
+                    Some(bytes[i - 1])
+                } else {
+                    self.out.last().copied()
+                };
+                if matches!(last, Some(b' ' | b'\n')) {
+                    // Collapsed into the previous space: not copied.
+                    materialize!();
+                    if b == b'\n'
+                        && let Some(last) = self.out.last_mut()
+                    {
+                        *last = b'\n';
                     }
-                    _ => {
-                        self.out.push(b);
-                        self.linear(i, 1);
-                    }
+                    copy_from = i + 1;
                 }
                 i += 1;
             } else if class & PUNCT != 0 {
                 if b64_byte(b) {
-                    if self.b64_len == 0 {
-                        self.b64_start = i;
+                    if b64_len == 0 {
+                        b64_start = i;
                     }
-                    self.b64_len += 1;
+                    b64_len += 1;
                 } else {
-                    self.end_b64();
+                    end_b64!();
                 }
-                self.end_token(i);
-                if self.symbols.is_some_and(|t| t.starts(b)) {
-                    self.symbol_hits.push(self.out.len());
+                end_token!();
+                if symbols.is_some_and(|t| t.starts(b)) {
+                    self.symbol_hits.push(self.out.len() + (i - copy_from));
                 }
-                self.out.push(b);
-                self.linear(i, 1);
                 i += 1;
             } else {
                 break;
             }
         }
-        debug_assert!(i <= n);
+        if copy_from < i {
+            let at = self.out.len();
+            self.out.extend_from_slice(&bytes[copy_from..i]);
+            self.out[at..].make_ascii_lowercase();
+            self.linear(copy_from, i - copy_from);
+        }
+        (self.in_tok, self.tok_out, self.tok_src) = (in_tok, tok_out, tok_src);
+        self.tok_digit = tok_digit;
+        self.tok_lookalike &= tok_odd;
+        (self.b64_start, self.b64_len) = (b64_start, b64_len);
         i
     }
 

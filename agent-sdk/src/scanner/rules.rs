@@ -462,6 +462,29 @@ impl WordTable {
         self.lookup(word)
     }
 
+    /// [`find`](Self::find) for the ASCII lower-case of `word` (letters only), without lower-casing it.
+    #[inline]
+    pub(crate) fn find_ignore_case(&self, word: &[u8]) -> Option<u16> {
+        if word.len() >= MIN_PREFIXED_WORD
+            && let Some((_, id)) = self.prefixed.iter().find(|(p, _)| {
+                word.get(..p.len())
+                    .is_some_and(|w| w.eq_ignore_ascii_case(p))
+            })
+        {
+            return Some(*id);
+        }
+        // The key reads the low five bits of the first and last byte: the same for both cases of a letter.
+        let slot = *self.slots.get(Self::key(word)?)?;
+        if slot == 0 {
+            return None;
+        }
+        self.chains
+            .get(usize::from(slot) - 1)?
+            .iter()
+            .find(|(w, _)| w.eq_ignore_ascii_case(word))
+            .map(|(_, id)| *id)
+    }
+
     /// The word id of `word`, if some trigger's first word is exactly `word`.
     #[inline]
     fn lookup(&self, word: &[u8]) -> Option<u16> {
