@@ -354,7 +354,31 @@ pub(crate) struct Compiled {
     pub(crate) regex: Option<Regex>,
     /// Every match of `regex` starts with one of these (a cheap check before running it).
     pub(crate) prefixes: Option<Vec<Vec<u8>>>,
+    /// Bit sets of the first and second bytes of `prefixes` (the second all-ones when a prefix is one
+    /// byte long): a quicker necessary condition, checked first.
+    lead: [ByteSet; 2],
     pub(crate) before: Option<(Regex, Before)>,
+}
+
+/// A set of bytes.
+#[derive(Debug, Clone, Copy)]
+struct ByteSet([u64; 4]);
+
+impl ByteSet {
+    const ALL: Self = Self([u64::MAX; 4]);
+
+    fn of(bytes: impl Iterator<Item = u8>) -> Self {
+        let mut set = [0u64; 4];
+        for b in bytes {
+            set[usize::from(b >> 6)] |= 1 << (b & 63);
+        }
+        Self(set)
+    }
+
+    #[inline]
+    fn contains(&self, b: u8) -> bool {
+        self.0[usize::from(b >> 6)] >> (b & 63) & 1 != 0
+    }
 }
 
 /// The compiled table: trigger lookups and, per trigger, the rules it starts.
@@ -393,7 +417,7 @@ const WORD_SLOTS: usize = 1 << 14;
 /// every byte of ordinary prose.
 pub(crate) struct WordTable {
     /// Slot → 1 + index into `chains` (0: no first word has this key).
-    slots: Vec<u16>,
+    slots: Box<[u16; WORD_SLOTS]>,
     /// Per slot in use: (first word, word id).
     chains: Vec<Vec<(Box<[u8]>, u16)>>,
     /// Word id → trigger ids whose first word it is.
@@ -413,7 +437,7 @@ impl WordTable {
 
     fn build(triggers: &[&'static str]) -> Self {
         let mut t = WordTable {
-            slots: vec![0; WORD_SLOTS],
+            slots: Box::new([0; WORD_SLOTS]),
             chains: Vec::new(),
             trigger_ids: Vec::new(),
             prefixed: Vec::new(),
@@ -463,21 +487,41 @@ impl WordTable {
     }
 
     /// [`find`](Self::find) for the ASCII lower-case of `word` (letters only), without lower-casing it.
-    #[inline]
+    /// Called for every plain word of the text: most words stop at the empty slot.
+    #[inline(always)]
     pub(crate) fn find_ignore_case(&self, word: &[u8]) -> Option<u16> {
-        if word.len() >= MIN_PREFIXED_WORD
-            && let Some((_, id)) = self.prefixed.iter().find(|(p, _)| {
-                word.get(..p.len())
-                    .is_some_and(|w| w.eq_ignore_ascii_case(p))
-            })
-        {
-            return Some(*id);
+        if word.len() >= MIN_PREFIXED_WORD {
+            return self.find_long_ignore_case(word);
         }
         // The key reads the low five bits of the first and last byte: the same for both cases of a letter.
+        let key = Self::key(word)?;
+        let slot = self.slots[key & (WORD_SLOTS - 1)];
+        if slot == 0 {
+            return None;
+        }
+        self.chain_ignore_case(slot, word)
+    }
+
+    /// [`find_ignore_case`](Self::find_ignore_case) for long words (key-format prefixes first).
+    #[cold]
+    #[inline(never)]
+    fn find_long_ignore_case(&self, word: &[u8]) -> Option<u16> {
+        if let Some((_, id)) = self.prefixed.iter().find(|(p, _)| {
+            word.get(..p.len())
+                .is_some_and(|w| w.eq_ignore_ascii_case(p))
+        }) {
+            return Some(*id);
+        }
         let slot = *self.slots.get(Self::key(word)?)?;
         if slot == 0 {
             return None;
         }
+        self.chain_ignore_case(slot, word)
+    }
+
+    /// The word id in chain `slot` (non-zero) whose word is `word` in any case.
+    #[inline(never)]
+    fn chain_ignore_case(&self, slot: u16, word: &[u8]) -> Option<u16> {
         self.chains
             .get(usize::from(slot) - 1)?
             .iter()
@@ -543,10 +587,22 @@ impl RuleSet {
             } else {
                 literal_prefixes(def.pattern)
             };
+            let lead = match &prefixes {
+                None => [ByteSet::ALL; 2],
+                Some(p) => [
+                    ByteSet::of(p.iter().filter_map(|l| l.first().copied())),
+                    if p.iter().any(|l| l.len() < 2) {
+                        ByteSet::ALL
+                    } else {
+                        ByteSet::of(p.iter().filter_map(|l| l.get(1).copied()))
+                    },
+                ],
+            };
             rules.push(Compiled {
                 def,
                 regex,
                 prefixes,
+                lead,
                 before,
             });
             for &t in def.triggers {
@@ -575,6 +631,8 @@ impl RuleSet {
 pub(crate) struct SymbolTable {
     /// First byte → (second byte or 0, trigger id).
     by_first: Vec<Vec<(u8, usize)>>,
+    /// First byte → the second bytes of its triggers (all bytes if one of them is a single byte).
+    seconds: Vec<ByteSet>,
 }
 
 impl SymbolTable {
@@ -588,7 +646,17 @@ impl SymbolTable {
                 by_first[usize::from(first)].push((b.get(1).copied().unwrap_or(0), tid));
             }
         }
-        Self { by_first }
+        let seconds = by_first
+            .iter()
+            .map(|list: &Vec<(u8, usize)>| {
+                if list.iter().any(|&(s, _)| s == 0) {
+                    ByteSet::ALL
+                } else {
+                    ByteSet::of(list.iter().map(|&(s, _)| s))
+                }
+            })
+            .collect();
+        Self { by_first, seconds }
     }
 
     /// Whether some trigger starts with byte `b` (the folding pass records such positions).
@@ -601,8 +669,12 @@ impl SymbolTable {
     pub(crate) fn candidates<'a>(&'a self, hay: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
         let first = hay.first().map_or(0, |&b| usize::from(b));
         let second = hay.get(1).copied();
-        self.by_first[first]
-            .iter()
+        // Most recorded bytes (a '.' ending a sentence) are followed by no trigger's second byte.
+        let list = match second {
+            Some(s) if !self.seconds[first].contains(s) => &[][..],
+            _ => &self.by_first[first][..],
+        };
+        list.iter()
             .filter(move |(s, _)| *s == 0 || Some(*s) == second)
             .map(|(_, tid)| *tid)
     }
@@ -629,10 +701,19 @@ impl Compiled {
     /// Whether a match could start at the beginning of `hay` (false: skip the regex).
     #[inline]
     pub(crate) fn may_match(&self, hay: &[u8]) -> bool {
-        self.prefixes.as_ref().is_none_or(|p| {
-            p.iter()
+        let Some(prefixes) = &self.prefixes else {
+            return true;
+        };
+        // Every prefix is at least one byte long; a one-byte prefix makes the second set all bytes.
+        let lead_ok = match hay {
+            [a, b, ..] => self.lead[0].contains(*a) && self.lead[1].contains(*b),
+            [a] => self.lead[0].contains(*a),
+            [] => false,
+        };
+        lead_ok
+            && prefixes
+                .iter()
                 .any(|l| hay.len() >= l.len() && eq(&hay[..l.len()], l))
-        })
     }
 }
 
