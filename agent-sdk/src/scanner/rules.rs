@@ -731,6 +731,62 @@ mod tests {
         assert!(n > 10, "only {n} rules got a prefix filter");
     }
 
+    static SET: std::sync::LazyLock<RuleSet> =
+        std::sync::LazyLock::new(|| RuleSet::compile().unwrap());
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+
+        /// The byte-set prefilters only skip work: `may_match`, the symbol candidates and the
+        /// case-insensitive word lookup answer exactly like the plain checks.
+        #[test]
+        fn prefilters_are_exact(hay in "[ -~]{0,3}(?:[ a-z']{0,12}| [a-z]+ [a-z]+ )", word in "[a-zA-Z]{0,20}") {
+            let set = &*SET;
+            let hay = hay.as_bytes();
+            for r in &set.rules {
+                let plain = r.prefixes.as_ref().is_none_or(|p| {
+                    p.iter().any(|l| hay.len() >= l.len() && eq(&hay[..l.len()], l))
+                });
+                proptest::prop_assert_eq!(r.may_match(hay), plain, "{}", r.def.name);
+            }
+            let first = hay.first().map_or(0, |&b| usize::from(b));
+            let second = hay.get(1).copied();
+            let plain: Vec<usize> = set.symbols.by_first[first]
+                .iter()
+                .filter(|(s, _)| *s == 0 || Some(*s) == second)
+                .map(|(_, tid)| *tid)
+                .collect();
+            proptest::prop_assert_eq!(set.symbols.candidates(hay).collect::<Vec<_>>(), plain);
+            let lower = word.to_ascii_lowercase();
+            proptest::prop_assert_eq!(set.words.find_ignore_case(word.as_bytes()), set.words.find(lower.as_bytes()));
+        }
+    }
+
+    #[test]
+    fn prefilters_see_real_triggers() {
+        let set = &*SET;
+        for (tid, t) in set.triggers.iter().enumerate() {
+            let b = t.as_bytes();
+            if !b[0].is_ascii_alphanumeric() {
+                assert!(set.symbols.candidates(b).any(|c| c == tid), "{t}");
+            }
+        }
+        for w in [
+            "IGNORE",
+            "Ignore",
+            "ignore",
+            "AKIAIOSFODNN7EXAMPLE",
+            "eyJhbGciOiJIUzI1NiJ9x",
+        ] {
+            assert_eq!(
+                set.words.find_ignore_case(w.as_bytes()),
+                set.words.find(w.to_ascii_lowercase().as_bytes()),
+                "{w}"
+            );
+            assert!(set.words.find_ignore_case(w.as_bytes()).is_some(), "{w}");
+        }
+    }
+
     #[test]
     fn table_compiles_and_triggers_are_folded_lowercase() {
         let set = RuleSet::compile().unwrap();
