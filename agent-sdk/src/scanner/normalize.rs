@@ -170,6 +170,20 @@ static CLASS: [u8; 256] = {
     t
 };
 
+/// Eight copies of a byte's bits.
+const ONES: u64 = 0x0101_0101_0101_0101;
+/// The high bit of each byte.
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// For a word of eight ASCII bytes (high bits clear): the high bit of each byte in `lo..=hi` set.
+/// Carry-free: every per-byte sum stays below 0x100.
+#[inline]
+fn swar_between(w: u64, lo: u8, hi: u8) -> u64 {
+    let at_least_lo = w + ONES * u64::from(0x80 - lo);
+    let above_hi = w + ONES * u64::from(0x7f - hi);
+    at_least_lo & !above_hi & HIGH
+}
+
 fn b64_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_')
 }
@@ -483,6 +497,33 @@ impl<'a> Folder<'a> {
                 let start = i;
                 let mut digit = class;
                 i += 1;
+                // Eight bytes at a time while they are ASCII (the common word ends in the first chunk,
+                // without a mispredicted branch per letter), then byte by byte.
+                while let Some(chunk) = bytes.get(i..i + 8) {
+                    let mut w = [0u8; 8];
+                    w.copy_from_slice(chunk);
+                    let w = u64::from_le_bytes(w);
+                    if w & HIGH != 0 {
+                        break;
+                    }
+                    let digits = swar_between(w, b'0', b'9');
+                    let alnum = swar_between(w | (ONES * 0x20), b'a', b'z') | digits;
+                    let stop = !alnum & HIGH;
+                    // Bytes of the run in this chunk.
+                    let n = (stop.trailing_zeros() / 8) as usize;
+                    let taken = if n >= 8 {
+                        u64::MAX
+                    } else {
+                        (1u64 << (n * 8)) - 1
+                    };
+                    if digits & taken != 0 {
+                        digit |= DIGIT;
+                    }
+                    i += n;
+                    if n < 8 {
+                        break;
+                    }
+                }
                 while let Some(&c) = bytes.get(i) {
                     let class = CLASS[usize::from(c)];
                     if class & ALNUM == 0 {
@@ -952,6 +993,28 @@ mod tests {
 
     static RULES: std::sync::LazyLock<super::super::rules::RuleSet> =
         std::sync::LazyLock::new(|| super::super::rules::RuleSet::compile().unwrap());
+
+    #[test]
+    fn swar_between_is_exact_for_ascii() {
+        for lane in 0..8 {
+            for b in 0u8..0x80 {
+                // Fill the other lanes with bytes in and out of range to catch cross-lane effects.
+                for fill in [0u8, b'0', b'9', b'a', b'z', 0x7f] {
+                    let mut w = [fill; 8];
+                    w[lane] = b;
+                    let w = u64::from_le_bytes(w);
+                    for (lo, hi) in [(b'0', b'9'), (b'a', b'z')] {
+                        let got = swar_between(w, lo, hi) >> (lane * 8 + 7) & 1 == 1;
+                        assert_eq!(
+                            got,
+                            (lo..=hi).contains(&b),
+                            "{b:#x} lane {lane} fill {fill:#x}"
+                        );
+                    }
+                }
+            }
+        }
+    }
 
     /// Pieces that reach every branch of the folding loop, glued in any order.
     fn tricky() -> impl proptest::strategy::Strategy<Value = String> {
