@@ -351,15 +351,41 @@ async fn agent_card_entry_functions() {
     )
     .await;
     env.ok(&owner, register("second").payload(a)).await;
-    env.ok(
-        &owner,
-        ac::Call::Transfer {
-            agent_id: 1,
-            new_owner: other.address(),
-        }
-        .payload(a),
-    )
-    .await;
+    let card_addr = env.card(1).await.card;
+    let t = env
+        .ok(
+            &owner,
+            ac::Call::Transfer {
+                agent_id: 1,
+                new_owner: other.address(),
+            }
+            .payload(a),
+        )
+        .await;
+    // As `object::transfer_with_ref` does: the framework's `Transfer` event comes first, then
+    // `AgentTransferred` (and no `AttestationRevoked`), then the fee statement.
+    let types: Vec<&str> = t["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types.len(), 3, "{types:?}");
+    assert_eq!(types[0], "0x1::object::Transfer");
+    assert!(
+        types[1].ends_with("::agent_card::AgentTransferred"),
+        "{types:?}"
+    );
+    assert_eq!(types[2], "0x1::transaction_fee::FeeStatement");
+    let data = &t["events"][0]["data"];
+    assert_eq!(
+        [&data["object"], &data["from"], &data["to"]],
+        [
+            &Value::from(card_addr.to_string()),
+            &Value::from(owner.address().to_string()),
+            &Value::from(other.address().to_string()),
+        ]
+    );
     let c = env.card(1).await;
     assert_eq!(c.owner, other.address());
     assert!(!c.verified && c.principal_hash.is_empty() && c.attester == AccountAddress::ZERO);

@@ -387,6 +387,16 @@ pub(crate) fn execute(state: &mut State, ctx: &mut Ctx, call: Call) -> Result<()
             }
             let mut card_addr = AccountAddress::ZERO;
             if let Some(card) = state.cards.card_mut(agent_id) {
+                // `object::transfer_with_ref` emits the framework's `Transfer` module event
+                // before the module's own `AgentTransferred`.
+                ctx.events.push(super::Event {
+                    type_tag: "0x1::object::Transfer".to_string(),
+                    data: json!({
+                        "object": card.card.to_string(),
+                        "from": from.to_string(),
+                        "to": new_owner.to_string(),
+                    }),
+                });
                 card.owner = new_owner;
                 card.verified = false;
                 card.principal_hash = Vec::new();
