@@ -465,7 +465,7 @@ impl<'a> Folder<'a> {
                     if !tok_odd && tok_src >= copy_from {
                         // The whole word is pending: look it up in the source.
                         if let Some(words) = words
-                            && let Some(id) = words.find_ignore_case(&bytes[tok_src..i])
+                            && let Some(id) = words.find_ignore_case_at(bytes, tok_src, i)
                         {
                             self.word_hits.push((tok_out, id));
                         }

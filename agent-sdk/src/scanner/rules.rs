@@ -407,6 +407,9 @@ const TOKEN_PREFIX_TRIGGERS: &[&str] = &["akia", "asia", "aiza", "eyj"];
 /// Shortest word checked for [`TOKEN_PREFIX_TRIGGERS`] (the key formats are longer).
 const MIN_PREFIXED_WORD: usize = 16;
 
+/// 0x20 in every byte of a `u128`.
+const SPACES: u128 = u128::from_le_bytes([0x20; 16]);
+
 /// Slots in the word table's direct-mapped index.
 const WORD_SLOTS: usize = 1 << 14;
 
@@ -420,6 +423,10 @@ pub(crate) struct WordTable {
     slots: Box<[u16; WORD_SLOTS]>,
     /// Per slot in use: (first word, word id).
     chains: Vec<Vec<(Box<[u8]>, u16)>>,
+    /// Per slot in use, the same chain packed for [`find_ignore_case_at`](Self::find_ignore_case_at):
+    /// (first word OR 0x20 in every byte and padded with 0x20 to 16 bytes, word id); words of 16 bytes
+    /// or more are not packed.
+    packed: Vec<Vec<(u128, u16)>>,
     /// Word id → trigger ids whose first word it is.
     pub(crate) trigger_ids: Vec<Vec<usize>>,
     /// (prefix, word id) for [`TOKEN_PREFIX_TRIGGERS`].
@@ -439,6 +446,7 @@ impl WordTable {
         let mut t = WordTable {
             slots: Box::new([0; WORD_SLOTS]),
             chains: Vec::new(),
+            packed: Vec::new(),
             trigger_ids: Vec::new(),
             prefixed: Vec::new(),
         };
@@ -463,10 +471,16 @@ impl WordTable {
                     t.trigger_ids.push(Vec::new());
                     if t.slots[key] == 0 {
                         t.chains.push(Vec::new());
+                        t.packed.push(Vec::new());
                         t.slots[key] = t.chains.len() as u16;
                     }
                     let chain = usize::from(t.slots[key]) - 1;
                     t.chains[chain].push((word.into(), id));
+                    if word.len() < 16 {
+                        let mut buf = [0u8; 16];
+                        buf[..word.len()].copy_from_slice(word);
+                        t.packed[chain].push((u128::from_le_bytes(buf) | SPACES, id));
+                    }
                     id
                 }
             };
@@ -526,6 +540,34 @@ impl WordTable {
             .get(usize::from(slot) - 1)?
             .iter()
             .find(|(w, _)| w.eq_ignore_ascii_case(word))
+            .map(|(_, id)| *id)
+    }
+
+    /// [`find`](Self::find) for the ASCII lower-case of the letters `src[start..end]`, without copying
+    /// or lower-casing them: 16 bytes are read at `start`, the bytes past the word replaced by spaces
+    /// and every byte ORed with 0x20 (lower-case for letters, no change for digits), then compared
+    /// whole with the packed chain. Plain words of ordinary text take this path, so it has no loop
+    /// over the word's bytes.
+    #[inline(always)]
+    pub(crate) fn find_ignore_case_at(&self, src: &[u8], start: usize, end: usize) -> Option<u16> {
+        let len = end.checked_sub(start)?;
+        let window = match src.get(start..start + 16) {
+            Some(w) if len < 16 => w,
+            _ => return self.find_ignore_case(src.get(start..end)?),
+        };
+        let key = Self::key(src.get(start..end)?)?;
+        let slot = self.slots[key & (WORD_SLOTS - 1)];
+        if slot == 0 {
+            return None;
+        }
+        let mut buf = [0u8; 16];
+        buf.copy_from_slice(window);
+        let keep = (1u128 << (len * 8)) - 1;
+        let word = (u128::from_le_bytes(buf) & keep) | SPACES;
+        self.packed
+            .get(usize::from(slot) - 1)?
+            .iter()
+            .find(|(w, _)| *w == word)
             .map(|(_, id)| *id)
     }
 
@@ -742,6 +784,7 @@ mod tests {
         #[test]
         fn prefilters_are_exact(hay in "[ -~]{0,3}(?:[ a-z']{0,12}| [a-z]+ [a-z]+ )", word in "[a-zA-Z]{0,20}") {
             let set = &*SET;
+            let hay_text = hay.clone();
             let hay = hay.as_bytes();
             for r in &set.rules {
                 let plain = r.prefixes.as_ref().is_none_or(|p| {
@@ -759,6 +802,13 @@ mod tests {
             proptest::prop_assert_eq!(set.symbols.candidates(hay).collect::<Vec<_>>(), plain);
             let lower = word.to_ascii_lowercase();
             proptest::prop_assert_eq!(set.words.find_ignore_case(word.as_bytes()), set.words.find(lower.as_bytes()));
+            // In a longer text, at any offset, with anything after it.
+            let text = format!("{}{word}{}", &hay_text, &hay_text);
+            let start = hay_text.len();
+            proptest::prop_assert_eq!(
+                set.words.find_ignore_case_at(text.as_bytes(), start, start + word.len()),
+                set.words.find(lower.as_bytes())
+            );
         }
     }
 
