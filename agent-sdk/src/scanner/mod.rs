@@ -472,11 +472,10 @@ impl Scanner {
             let Some(tids) = self.rules.words.trigger_ids.get(usize::from(word)) else {
                 continue;
             };
+            let rest = &folded.text.as_bytes()[p..];
             for &tid in tids {
-                let t = self.rules.triggers[tid].as_bytes();
-                let rest = &folded.text.as_bytes()[p..];
-                if rest.len() >= t.len() && rules::eq(&rest[..t.len()], t) {
-                    self.run_trigger(tid, p, p + t.len(), text, &folded, &mut hits);
+                if let Some(len) = self.rules.trigger_at(tid, rest) {
+                    self.run_trigger(tid, p, p + len, text, &folded, &mut hits);
                 }
             }
         }
@@ -484,9 +483,8 @@ impl Scanner {
         for &p in &folded.symbol_hits {
             let rest = &folded.text.as_bytes()[p..];
             for tid in self.rules.symbols.candidates(rest) {
-                let t = self.rules.triggers[tid].as_bytes();
-                if rest.len() >= t.len() && rules::eq(&rest[..t.len()], t) {
-                    self.run_trigger(tid, p, p + t.len(), text, &folded, &mut hits);
+                if let Some(len) = self.rules.trigger_at(tid, rest) {
+                    self.run_trigger(tid, p, p + len, text, &folded, &mut hits);
                 }
             }
         }

@@ -393,6 +393,23 @@ pub(crate) struct RuleSet {
     /// pass records where such bytes are.
     pub(crate) symbols: SymbolTable,
     pub(crate) rules: Vec<Compiled>,
+    /// Trigger id → (its bytes zero-padded to 16, mask of its bytes) for triggers shorter than 16 bytes,
+    /// `None` for longer ones: [`trigger_at`](Self::trigger_at) compares them in one step.
+    packed: Vec<Option<(u128, u128)>>,
+}
+
+impl RuleSet {
+    /// The length of trigger `tid` if `hay` starts with it.
+    #[inline]
+    pub(crate) fn trigger_at(&self, tid: usize, hay: &[u8]) -> Option<usize> {
+        let t = self.triggers.get(tid)?.as_bytes();
+        if let (Some(Some((value, mask))), Some(window)) = (self.packed.get(tid), hay.get(..16)) {
+            let mut buf = [0u8; 16];
+            buf.copy_from_slice(window);
+            return (u128::from_le_bytes(buf) & mask == *value).then_some(t.len());
+        }
+        (hay.len() >= t.len() && eq(&hay[..t.len()], t)).then_some(t.len())
+    }
 }
 
 /// Byte equality without a `memcmp` call (the words compared are short).
@@ -659,7 +676,19 @@ impl RuleSet {
         }
         let words = WordTable::build(&triggers);
         let symbols = SymbolTable::build(&triggers);
+        let packed = triggers
+            .iter()
+            .map(|t| {
+                let b = t.as_bytes();
+                (b.len() < 16).then(|| {
+                    let mut buf = [0u8; 16];
+                    buf[..b.len()].copy_from_slice(b);
+                    (u128::from_le_bytes(buf), (1u128 << (b.len() * 8)) - 1)
+                })
+            })
+            .collect();
         Ok(Self {
+            packed,
             triggers,
             by_trigger,
             words,
@@ -809,6 +838,26 @@ mod tests {
                 set.words.find_ignore_case_at(text.as_bytes(), start, start + word.len()),
                 set.words.find(lower.as_bytes())
             );
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1000))]
+
+        /// The packed trigger comparison answers like the byte comparison, for every trigger, on text
+        /// that starts with a trigger (or a near miss) followed by anything.
+        #[test]
+        fn trigger_at_is_exact(pick in 0usize..1000, cut in 0usize..4, tail in "[ -~]{0,20}") {
+            let set = &*SET;
+            let t = set.triggers[pick % set.triggers.len()];
+            let mut hay = t.as_bytes()[..t.len() - cut.min(t.len() - 1)].to_vec();
+            hay.extend_from_slice(tail.as_bytes());
+            let hay = &hay[..];
+            for (tid, t) in set.triggers.iter().enumerate() {
+                let t = t.as_bytes();
+                let plain = (hay.len() >= t.len() && eq(&hay[..t.len()], t)).then_some(t.len());
+                proptest::prop_assert_eq!(set.trigger_at(tid, hay), plain);
+            }
         }
     }
 
