@@ -357,6 +357,8 @@ pub(crate) struct Compiled {
     /// Bit sets of the first and second bytes of `prefixes` (the second all-ones when a prefix is one
     /// byte long): a quicker necessary condition, checked first.
     lead: [ByteSet; 2],
+    /// `prefixes` as (bytes zero-padded to 16, mask of the bytes) when all are shorter than 16 bytes.
+    packed_prefixes: Option<Vec<(u128, u128)>>,
     pub(crate) before: Option<(Regex, Before)>,
 }
 
@@ -657,11 +659,23 @@ impl RuleSet {
                     },
                 ],
             };
+            let packed_prefixes = prefixes.as_ref().and_then(|p| {
+                p.iter()
+                    .map(|l| {
+                        (l.len() < 16).then(|| {
+                            let mut buf = [0u8; 16];
+                            buf[..l.len()].copy_from_slice(l);
+                            (u128::from_le_bytes(buf), (1u128 << (l.len() * 8)) - 1)
+                        })
+                    })
+                    .collect::<Option<Vec<_>>>()
+            });
             rules.push(Compiled {
                 def,
                 regex,
                 prefixes,
                 lead,
+                packed_prefixes,
                 before,
             });
             for &t in def.triggers {
@@ -781,10 +795,19 @@ impl Compiled {
             [a] => self.lead[0].contains(*a),
             [] => false,
         };
-        lead_ok
-            && prefixes
-                .iter()
-                .any(|l| hay.len() >= l.len() && eq(&hay[..l.len()], l))
+        if !lead_ok {
+            return false;
+        }
+        // Prefixes shorter than 16 bytes are compared as masked 16-byte values (no byte loop).
+        if let (Some(packed), Some(window)) = (&self.packed_prefixes, hay.get(..16)) {
+            let mut buf = [0u8; 16];
+            buf.copy_from_slice(window);
+            let w = u128::from_le_bytes(buf);
+            return packed.iter().any(|&(value, mask)| w & mask == value);
+        }
+        prefixes
+            .iter()
+            .any(|l| hay.len() >= l.len() && eq(&hay[..l.len()], l))
     }
 }
 
@@ -811,7 +834,7 @@ mod tests {
         /// The byte-set prefilters only skip work: `may_match`, the symbol candidates and the
         /// case-insensitive word lookup answer exactly like the plain checks.
         #[test]
-        fn prefilters_are_exact(hay in "[ -~]{0,3}(?:[ a-z']{0,12}| [a-z]+ [a-z]+ )", word in "[a-zA-Z]{0,20}") {
+        fn prefilters_are_exact(hay in "[ -~]{0,3}(?:[ a-z']{0,12}| [a-z]+ [a-z]+ | (?:me|us|the|your|all|of|is|are|were|you|to|any) [a-z ]{0,20})", word in "[a-zA-Z]{0,20}") {
             let set = &*SET;
             let hay_text = hay.clone();
             let hay = hay.as_bytes();
