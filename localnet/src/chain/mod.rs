@@ -1144,6 +1144,9 @@ fn next_accumulator(prev: &[u8; 32], hash: &HashValue, success: bool) -> [u8; 32
 }
 
 #[cfg(test)]
+mod boundary_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use aptos_sdk::account::Ed25519Account;
