@@ -767,7 +767,7 @@ mod tests {
         let msg = explain_failure(&code.vm_status(aether), aether);
         assert_eq!(
             msg,
-            "transaction failed: agent_card::ENOT_OWNER (0x50002): signer does not own the agent"
+            "transaction failed: agent_card::ENOT_OWNER (0x50002): The signer does not own the agent."
         );
         let msg = explain_failure(
             "Move abort in 0x1::fungible_asset: EINSUFFICIENT_BALANCE(0x10004): Insufficient balance",

@@ -283,6 +283,43 @@ mod tests {
         );
     }
 
+    /// A node's `vm_status` carries the Move constant's doc comment as the description, so the
+    /// meanings here must be those doc comments, word for word.
+    #[test]
+    fn meanings_are_the_move_doc_comments() {
+        let sources = [
+            (
+                "agent_card",
+                include_str!("../../contracts/sources/agent_card.move"),
+            ),
+            (
+                "delegated_sessions",
+                include_str!("../../contracts/sources/delegated_sessions.move"),
+            ),
+            (
+                "validation_oracle",
+                include_str!("../../contracts/sources/validation_oracle.move"),
+            ),
+        ];
+        for c in AbortCode::all() {
+            let (_, src) = sources.iter().find(|(m, _)| *m == c.module()).unwrap();
+            let decl = format!("const {}: u64 = {};", c.name(), c.code() & 0xffff);
+            let at = src
+                .find(&decl)
+                .unwrap_or_else(|| panic!("no `{decl}` in {}", c.module()));
+            let doc: Vec<&str> = src[..at]
+                .lines()
+                .rev()
+                .skip(1) // the partial line holding the declaration's indentation
+                .map(str::trim)
+                .take_while(|l| l.starts_with("///"))
+                .map(|l| l.trim_start_matches('/').trim())
+                .collect();
+            let doc = doc.into_iter().rev().collect::<Vec<_>>().join(" ");
+            assert_eq!(c.meaning(), doc, "{}::{}", c.module(), c.name());
+        }
+    }
+
     #[test]
     fn vm_status_roundtrip() {
         for c in AbortCode::all() {
@@ -292,7 +329,7 @@ mod tests {
         }
         assert_eq!(
             AbortCode::AgentCard(agent_card::Abort::NotOwner).vm_status(aether()),
-            "Move abort in 0xcafe::agent_card: ENOT_OWNER(0x50002): signer does not own the agent"
+            "Move abort in 0xcafe::agent_card: ENOT_OWNER(0x50002): The signer does not own the agent."
         );
     }
 
