@@ -56,12 +56,13 @@ fn walk_with(
 ) -> Result<Decoded, NotJson> {
     let b = src.as_bytes();
     let mut out = Decoded {
-        text: String::with_capacity(src.len() / 2),
+        // The decoded strings are never longer than the source (a separator replaces two quotes).
+        text: String::with_capacity(src.len()),
         map: OffsetMap::with_capacity(64),
         hits: Vec::new(),
         max_depth: 0,
     };
-    let mut stack: Vec<u8> = Vec::new();
+    let mut stack: Vec<u8> = Vec::with_capacity(16);
     let mut i = 0;
     let mut seen_value = false;
     while i < b.len() {

@@ -466,7 +466,7 @@ impl Scanner {
             separators,
             Some((&self.rules.words, &self.rules.symbols)),
         );
-        let mut hits = Vec::new();
+        let mut hits = Vec::with_capacity(8);
         // Triggers that start with a word: the folding pass already looked each word up.
         for &(p, word) in &folded.word_hits {
             let Some(tids) = self.rules.words.trigger_ids.get(usize::from(word)) else {
