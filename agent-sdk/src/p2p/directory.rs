@@ -183,7 +183,7 @@ impl Directory for StaticDirectory {
 ///
 /// Partial: `list` walks ids `1..=agent_count` one view at a time, capped at
 /// [`ChainDirectory::MAX_SCAN`]; large deployments should use an indexer-backed directory.
-/// Not exercised by tests here (no node runs in this crate's tests); it is compile-checked.
+/// Tested against the embedded localnet by the workspace's `tests/tests/p2p_over_chain.rs`.
 pub struct ChainDirectory {
     client: aptos_sdk::api::FullnodeClient,
     aether: aptos_sdk::types::AccountAddress,
