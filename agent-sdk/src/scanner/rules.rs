@@ -1,8 +1,8 @@
 //! The rule table and its one-pass matcher.
 //!
 //! Every rule names the words that can start it (*triggers*). Triggers are found during the single
-//! folding pass: each folded word is looked up in a [`WordTable`] (a direct-mapped index by length, first
-//! and last byte), and each byte that can start a symbol trigger (`$`, `![`, `<|`, `/etc/`...) is
+//! folding pass: each folded word is looked up in a [`WordTable`] (a direct-mapped index hashed from
+//! the length and first, second and last byte), and each byte that can start a symbol trigger (`$`, `![`, `<|`, `/etc/`...) is
 //! recorded for the [`SymbolTable`]. (An Aho-Corasick automaton over all ~380 triggers was measured at
 //! about 3 ns/byte here, more than the whole folding pass, so triggers ride on the pass that already
 //! visits every word.) Each trigger hit then runs only its own rules: a literal-prefix check, then the
@@ -430,13 +430,14 @@ const MIN_PREFIXED_WORD: usize = 16;
 const SPACES: u128 = u128::from_le_bytes([0x20; 16]);
 
 /// Slots in the word table's direct-mapped index.
-const WORD_SLOTS: usize = 1 << 14;
+const WORD_SLOTS: usize = 1 << WORD_SLOT_BITS;
+const WORD_SLOT_BITS: u32 = 14;
 
 /// First words of the word-initial triggers, looked up once per word of the folded text.
 ///
 /// The folding pass already walks every word, so checking a word costs one direct-mapped slot read (keyed
-/// by length, first and last byte) and, rarely, a short comparison: cheaper than running an automaton over
-/// every byte of ordinary prose.
+/// by a hash of the length and first, second and last byte) and, rarely, a short comparison: cheaper
+/// than running an automaton over every byte of ordinary prose.
 pub(crate) struct WordTable {
     /// Slot → 1 + index into `chains` (0: no first word has this key).
     slots: Box<[u16; WORD_SLOTS]>,
@@ -453,12 +454,19 @@ pub(crate) struct WordTable {
 }
 
 impl WordTable {
+    /// The slot of a word: a multiplicative hash of its length and first, second and last bytes, each
+    /// ORed with 0x20 so both cases of a letter give the same slot (digits are unchanged by it). Any
+    /// key is correct (the lookup compares the words); this one leaves few ordinary words in a used
+    /// slot, which keeps the per-word branch predictable.
     #[inline]
     fn key(word: &[u8]) -> Option<usize> {
         let (first, last) = (*word.first()?, *word.last()?);
-        Some(
-            ((word.len() & 15) << 10) | ((usize::from(first) & 31) << 5) | (usize::from(last) & 31),
-        )
+        let second = word.get(1).copied().unwrap_or(0);
+        let x = u32::from(first | 0x20)
+            | u32::from(second | 0x20) << 8
+            | u32::from(last | 0x20) << 16
+            | (word.len() as u32 & 0xff) << 24;
+        Some((x.wrapping_mul(0x9E37_79B1) >> (32 - WORD_SLOT_BITS)) as usize)
     }
 
     fn build(triggers: &[&'static str]) -> Self {
@@ -526,7 +534,7 @@ impl WordTable {
         if word.len() >= MIN_PREFIXED_WORD {
             return self.find_long_ignore_case(word);
         }
-        // The key reads the low five bits of the first and last byte: the same for both cases of a letter.
+        // The key is the same for both cases of a letter.
         let key = Self::key(word)?;
         let slot = self.slots[key & (WORD_SLOTS - 1)];
         if slot == 0 {
