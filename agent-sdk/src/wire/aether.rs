@@ -89,13 +89,7 @@ pub struct AetherHeader {
 impl AetherFrame {
     /// Builds a frame from JSON.
     pub fn from_json(json_bytes: &[u8], opts: FrameOptions) -> Result<Self, EncodeError> {
-        if json_bytes.len() > MAX_INPUT_SIZE {
-            return Err(EncodeError::InputTooLarge {
-                len: json_bytes.len(),
-                max: MAX_INPUT_SIZE,
-            });
-        }
-        let routing = Routing::from_json_bytes(json_bytes, opts.stream, opts.count_tokens)?;
+        let routing = opts.routing(json_bytes)?;
         Self::new(routing, json_bytes.to_vec())
     }
 

@@ -46,6 +46,19 @@ pub struct FrameOptions {
     pub stream: bool,
 }
 
+impl FrameOptions {
+    /// Checks the input size and extracts the routing header, as every JSON frame builder does.
+    pub(crate) fn routing(self, json_bytes: &[u8]) -> Result<Routing, EncodeError> {
+        if json_bytes.len() > MAX_INPUT_SIZE {
+            return Err(EncodeError::InputTooLarge {
+                len: json_bytes.len(),
+                max: MAX_INPUT_SIZE,
+            });
+        }
+        Routing::from_json_bytes(json_bytes, self.stream, self.count_tokens)
+    }
+}
+
 /// An M2M v1 frame: readable header fields plus the original payload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct V1Frame {
@@ -93,13 +106,7 @@ pub struct V1Header {
 impl V1Frame {
     /// Builds a frame from JSON: classifies it, extracts flags and routing header.
     pub fn from_json(json_bytes: &[u8], opts: FrameOptions) -> Result<Self, EncodeError> {
-        if json_bytes.len() > MAX_INPUT_SIZE {
-            return Err(EncodeError::InputTooLarge {
-                len: json_bytes.len(),
-                max: MAX_INPUT_SIZE,
-            });
-        }
-        let routing = Routing::from_json_bytes(json_bytes, opts.stream, opts.count_tokens)?;
+        let routing = opts.routing(json_bytes)?;
         Self::from_routing(&routing, json_bytes.to_vec())
     }
 
