@@ -7,12 +7,15 @@ use crate::abi::{delegated_sessions, validation_oracle};
 
 /// Domain byte of `object::create_object_address` (named objects).
 pub const OBJECT_FROM_SEED_SCHEME: u8 = 0xFE;
+/// Domain byte of `object::create_user_derived_object_address` (primary fungible stores).
+pub const OBJECT_FROM_USER_SCHEME: u8 = 0xFC;
 /// Domain byte of `account::create_resource_address`.
 pub const RESOURCE_ACCOUNT_SCHEME: u8 = 0xFF;
 /// Prefix of an agent card's object seed; the seed is this prefix followed by `bcs(agent_id)`.
 pub const CARD_SEED_PREFIX: &[u8] = b"aether::agent_card::";
 
-fn derive(source: AccountAddress, seed: &[u8], scheme: u8) -> AccountAddress {
+/// `sha3_256(source ‖ seed ‖ scheme)`: every object and resource-account address derivation.
+pub fn derive(source: AccountAddress, seed: &[u8], scheme: u8) -> AccountAddress {
     let mut h = Sha3_256::new();
     h.update(source.as_bytes());
     h.update(seed);

@@ -408,11 +408,11 @@ pub fn apt_metadata() -> AccountAddress {
 
 /// Address of `owner`'s primary APT store: `sha3_256(owner ‖ 0xa ‖ 0xFC)`.
 pub fn primary_store_address(owner: AccountAddress) -> AccountAddress {
-    let mut h = Sha3_256::new();
-    h.update(owner.as_bytes());
-    h.update(apt_metadata().as_bytes());
-    h.update([0xFC]);
-    AccountAddress::new(h.finalize().into())
+    aether_protocol::address::derive(
+        owner,
+        apt_metadata().as_bytes(),
+        aether_protocol::address::OBJECT_FROM_USER_SCHEME,
+    )
 }
 
 /// A signed transaction decoded from its BCS bytes.
