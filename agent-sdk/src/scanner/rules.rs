@@ -5,8 +5,20 @@
 //! the length and first, second and last byte), and each byte that can start a symbol trigger (`$`, `![`, `<|`, `/etc/`...) is
 //! recorded for the [`SymbolTable`]. (An Aho-Corasick automaton over all ~380 triggers was measured at
 //! about 3 ns/byte here, more than the whole folding pass, so triggers ride on the pass that already
-//! visits every word.) Each trigger hit then runs only its own rules: a literal-prefix check, then the
-//! regex anchored at the hit on a short window, so the cost stays linear in the input.
+//! visits every word.) Each trigger hit then runs only its own rules, each through cheaper checks
+//! first, so the cost stays linear in the input:
+//! 1. the first two bytes after the trigger index two per-trigger tables of the rules' lead bytes
+//!    ([`TriggerPlan`]): rules whose literal prefixes cannot start there are not visited;
+//! 2. a literal-prefix check (the prefixes compared as 16-byte values, bucketed by second byte);
+//! 3. the rule's anchored regex as a lazy DFA walked byte by byte on a short window
+//!    ([`RejectDfa`]), which rejects most windows within a few bytes; the rules of a trigger that
+//!    read the same window (the prompt-leak family after "show ") are first walked together, by one
+//!    DFA of all their regexes, in step 1;
+//! 4. only then `Regex::find` on the same window, for the match's end.
+//!
+//! Every step before the last only rejects what the last would have rejected (tested against the
+//! plain per-rule loop).
+//!
 //! *Folded* rules match the normalised text (phrases: case, width, look-alikes, leetspeak and whitespace
 //! folded); *raw* rules match the decoded text at the same place, case-sensitively where that matters
 //! (key formats, markdown syntax).
@@ -15,6 +27,8 @@
 //! anchors at the trigger with `$`), either as a requirement or as a score boost.
 
 use regex::Regex;
+use regex_automata::util::pool::Pool;
+use regex_automata::{Anchored, Input, hybrid};
 
 use super::Category;
 
@@ -357,9 +371,153 @@ pub(crate) struct Compiled {
     /// Bit sets of the first and second bytes of `prefixes` (the second all-ones when a prefix is one
     /// byte long): a quicker necessary condition, checked first.
     lead: [ByteSet; 2],
-    /// `prefixes` as (bytes zero-padded to 16, mask of the bytes) when all are shorter than 16 bytes.
-    packed_prefixes: Option<Vec<(u128, u128)>>,
+    /// `prefixes` packed for one-step comparisons, bucketed by their second byte, when all are shorter
+    /// than 16 bytes.
+    packed_prefixes: Option<PackedPrefixes>,
     pub(crate) before: Option<(Regex, Before)>,
+    /// The regex as a lazy DFA walked byte by byte: rejects a window cheaply (see [`RejectDfa`]).
+    reject: Option<RejectDfa>,
+}
+
+/// Cache constructor of a [`RejectDfa`]'s pool.
+type CacheFn = Box<
+    dyn Fn() -> hybrid::dfa::Cache
+        + Send
+        + Sync
+        + std::panic::UnwindSafe
+        + std::panic::RefUnwindSafe,
+>;
+
+/// A rule's anchored regex as a lazy DFA (the engine `regex` itself runs), walked by hand so that a
+/// window the regex does not match is rejected without the search set-up of `Regex::find` (most regex
+/// runs fail within a few bytes: "show the report..." for the prompt-leak rules).
+///
+/// It only ever answers "no match" when the DFA reaches its dead state before any match state, or
+/// reaches the window's end in a state that is not a match: then no match of the regex starts at the
+/// window's start, whatever the match semantics. Anything else (a match state, a quit byte such as
+/// non-ASCII text under Unicode `\b`, a cache failure) answers "maybe" and the regex runs as before.
+struct RejectDfa {
+    dfa: hybrid::dfa::DFA,
+    caches: Pool<hybrid::dfa::Cache, CacheFn>,
+}
+
+impl RejectDfa {
+    /// The DFA of the patterns (each `^(?:pattern)`; with several, "no match" means none of them), or
+    /// `None` if it cannot be built (the regexes then always run).
+    fn new(anchored_patterns: &[&str]) -> Option<Self> {
+        let dfa = hybrid::dfa::DFA::builder()
+            .configure(hybrid::dfa::Config::new().unicode_word_boundary(true))
+            .build_many(anchored_patterns)
+            .ok()?;
+        let for_pool = dfa.clone();
+        let create: CacheFn = Box::new(move || for_pool.create_cache());
+        Some(Self {
+            dfa,
+            caches: Pool::new(create),
+        })
+    }
+
+    /// False if no match of the regex starts at the beginning of `hay` (a haystack of its own, as the
+    /// regex sees it); true if one may.
+    #[inline]
+    fn may_match(&self, hay: &str) -> bool {
+        let mut cache = self.caches.get();
+        let cache = &mut *cache;
+        let input = Input::new(hay).anchored(Anchored::Yes);
+        let Ok(mut sid) = self.dfa.start_state_forward(cache, &input) else {
+            return true;
+        };
+        for &b in hay.as_bytes() {
+            if sid.is_tagged() && !self.keep_walking(sid) {
+                return !sid.is_dead();
+            }
+            let mut next = if sid.is_tagged() {
+                match self.dfa.next_state(cache, sid, b) {
+                    Ok(n) => n,
+                    Err(_) => return true,
+                }
+            } else {
+                self.dfa.next_state_untagged(cache, sid, b)
+            };
+            if next.is_unknown() {
+                next = match self.dfa.next_state(cache, sid, b) {
+                    Ok(n) => n,
+                    Err(_) => return true,
+                };
+            }
+            sid = next;
+        }
+        if sid.is_tagged() && !self.keep_walking(sid) {
+            return !sid.is_dead();
+        }
+        // Matches are reported one byte late: the end-of-input transition says whether one ends here.
+        match self.dfa.next_eoi_state(cache, sid) {
+            Ok(eoi) => eoi.is_match(),
+            Err(_) => true,
+        }
+    }
+
+    /// Whether a tagged state is only a start state (the walk goes on); dead, quit and match states end
+    /// it (`may_match` then answers `!is_dead`).
+    #[inline]
+    fn keep_walking(&self, sid: hybrid::LazyStateID) -> bool {
+        !(sid.is_dead() || sid.is_quit() || sid.is_match() || sid.is_unknown())
+    }
+}
+
+/// A rule's literal prefixes as (bytes zero-padded to 16, mask of the bytes), so that a 16-byte window
+/// is compared with one of them in one step. They are sorted by their second byte and indexed by it:
+/// a window is compared only with the prefixes whose second byte is its own (and the one-byte ones).
+struct PackedPrefixes {
+    /// One-byte prefixes first, then the others by second byte.
+    list: Vec<(u128, u128)>,
+    /// How many one-byte prefixes `list` starts with.
+    short: usize,
+    /// Second byte `b` → its prefixes are `list[starts[b]..starts[b + 1]]`.
+    starts: Box<[u16; 257]>,
+}
+
+impl PackedPrefixes {
+    /// `None` if some prefix is 16 bytes or longer.
+    fn new(prefixes: &[Vec<u8>]) -> Option<Self> {
+        let mut keyed = prefixes
+            .iter()
+            .map(|l| {
+                (l.len() < 16).then(|| {
+                    let mut buf = [0u8; 16];
+                    buf[..l.len()].copy_from_slice(l);
+                    // One-byte prefixes sort first (key 0), the others by second byte (key 1 + byte).
+                    let key = l.get(1).map_or(0, |&b| 1 + usize::from(b));
+                    (
+                        key,
+                        (u128::from_le_bytes(buf), (1u128 << (l.len() * 8)) - 1),
+                    )
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        keyed.sort_by_key(|&(key, _)| key);
+        let short = keyed.iter().take_while(|&&(key, _)| key == 0).count();
+        // Second byte `b` starts after the one-byte prefixes and those with a smaller second byte.
+        let mut starts = Box::new([0u16; 257]);
+        for (b, start) in starts.iter_mut().enumerate() {
+            *start = keyed.iter().filter(|&&(key, _)| key <= b).count() as u16;
+        }
+        Some(Self {
+            list: keyed.into_iter().map(|(_, v)| v).collect(),
+            short,
+            starts,
+        })
+    }
+
+    /// Whether the 16-byte `window` starts with one of the prefixes.
+    #[inline]
+    fn any(&self, window: &[u8; 16]) -> bool {
+        let w = u128::from_le_bytes(*window);
+        let b = usize::from(window[1]);
+        let (lo, hi) = (usize::from(self.starts[b]), usize::from(self.starts[b + 1]));
+        let hit = |&(value, mask): &(u128, u128)| w & mask == value;
+        self.list[..self.short].iter().any(hit) || self.list[lo..hi].iter().any(hit)
+    }
 }
 
 /// A set of bytes.
@@ -389,6 +547,10 @@ pub(crate) struct RuleSet {
     pub(crate) triggers: Vec<&'static str>,
     /// Trigger id → the rules it starts.
     pub(crate) by_trigger: Vec<Vec<usize>>,
+    /// Trigger id → which of its rules the bytes after it leave worth visiting (see [`TriggerPlan`]).
+    plans: Vec<TriggerPlan>,
+    /// The tables of [`TriggerPlan::table`], shared by triggers that start the same rules.
+    plan_tables: Vec<PlanTable>,
     /// Triggers that start with a letter or digit, found by their first word (see [`WordTable`]).
     pub(crate) words: WordTable,
     /// Triggers that start with a symbol (`$`, `![`, `/etc/`, `<|`, ...), by first byte; the folding
@@ -400,7 +562,146 @@ pub(crate) struct RuleSet {
     packed: Vec<Option<(u128, u128)>>,
 }
 
+/// Per trigger: a bit mask over its rules (bit `j` is `by_trigger[tid][j]`, for the first
+/// [`PLANNED_RULES`]) saying which of them may match, from the first two bytes after the trigger.
+///
+/// A folded rule that is not anchored at the trigger's start probes its literal prefixes at the same
+/// place for every hit of the trigger: right after it, or on its trailing space. Its `lead` byte sets
+/// are therefore folded into two 256-entry tables per trigger (byte → rules whose first / second lead
+/// set holds it), and one AND of two lookups drops every rule whose lead bytes cannot match there. The
+/// other rules (raw, anchored at the trigger's start, without a prefix filter) are always visited.
+/// A dropped rule is one `Compiled::may_match` would have rejected, so the result is the same.
+/// Rules whose regexes all run on the same window after the trigger are also checked together by one
+/// DFA of all their regexes ([`PlanTable::group`]), and dropped together when none of them matches.
+#[derive(Debug, Clone, Copy)]
+struct TriggerPlan {
+    /// Rules visited whatever follows the trigger.
+    always: u32,
+    /// 1 if the trigger ends with a space (the probe starts on it), else 0.
+    back: usize,
+    /// Index into [`RuleSet::plan_tables`].
+    table: usize,
+}
+
+/// Rules of one trigger that [`TriggerPlan`] can filter; later ones are always visited.
+pub(crate) const PLANNED_RULES: usize = 32;
+
+/// What the triggers that start the same list of rules share.
+struct PlanTable {
+    /// Byte → mask of the rules whose first (`[0]`) or second (`[1]`) lead byte set holds it.
+    lead: [[u32; 256]; 2],
+    /// The rules whose regexes all run on the same window right after the trigger (folded, not
+    /// anchored at the trigger's start, the same `window`), when there are at least two: their mask,
+    /// their window and one DFA of all their regexes. Its "no match" drops them all at once (for
+    /// "show the report", the four prompt-leak and environment rules die on the same byte).
+    group: Option<(u32, usize, RejectDfa)>,
+}
+
 impl RuleSet {
+    /// Builds one [`TriggerPlan`] per trigger (sharing masks between triggers with the same rules).
+    fn plan(
+        triggers: &[&'static str],
+        by_trigger: &[Vec<usize>],
+        rules: &[Compiled],
+    ) -> (Vec<TriggerPlan>, Vec<PlanTable>) {
+        let mut tables: Vec<(&[usize], PlanTable)> = Vec::new();
+        let mut plans = Vec::with_capacity(triggers.len());
+        for (t, list) in triggers.iter().zip(by_trigger) {
+            let mut always = 0u32;
+            for (j, &ri) in list.iter().enumerate().take(PLANNED_RULES) {
+                if !rules[ri].lead_at_trigger_end() {
+                    always |= 1 << j;
+                }
+            }
+            let table = match tables.iter().position(|(l, _)| *l == &list[..]) {
+                Some(i) => i,
+                None => {
+                    let mut masks = [[0u32; 256]; 2];
+                    for (j, &ri) in list.iter().enumerate().take(PLANNED_RULES) {
+                        for (k, m) in masks.iter_mut().enumerate() {
+                            for (b, bits) in m.iter_mut().enumerate() {
+                                if rules[ri].lead[k].contains(b as u8) {
+                                    *bits |= 1 << j;
+                                }
+                            }
+                        }
+                    }
+                    let group = Self::group(list, rules);
+                    tables.push((list.as_slice(), PlanTable { lead: masks, group }));
+                    tables.len() - 1
+                }
+            };
+            plans.push(TriggerPlan {
+                always,
+                back: usize::from(t.ends_with(' ')),
+                table,
+            });
+        }
+        (plans, tables.into_iter().map(|(_, m)| m).collect())
+    }
+
+    /// [`PlanTable::group`] of a trigger's rules.
+    fn group(list: &[usize], rules: &[Compiled]) -> Option<(u32, usize, RejectDfa)> {
+        let in_group =
+            |r: &Compiled| r.def.view == View::Folded && !r.def.from_start && r.regex.is_some();
+        let window = list
+            .iter()
+            .take(PLANNED_RULES)
+            .map(|&ri| &rules[ri])
+            .find(|r| in_group(r))?
+            .def
+            .window;
+        let mut mask = 0u32;
+        let mut patterns = Vec::new();
+        for (j, &ri) in list.iter().enumerate().take(PLANNED_RULES) {
+            let r = &rules[ri];
+            if in_group(r) && r.def.window == window {
+                mask |= 1 << j;
+                patterns.push(format!("^(?:{})", r.def.pattern));
+            }
+        }
+        if patterns.len() < 2 {
+            return None;
+        }
+        let patterns: Vec<&str> = patterns.iter().map(String::as_str).collect();
+        Some((mask, window, RejectDfa::new(&patterns)?))
+    }
+
+    /// For a hit of trigger `tid` ending at folded byte `e` of `fbytes`: the probe position of its folded
+    /// rules that are not anchored at the trigger's start (on the trigger's trailing space, else `e`),
+    /// and a mask over `by_trigger[tid]` (bit `j` for rule `j`; rules from [`PLANNED_RULES`] on are not
+    /// in it and must always be visited) of the rules `Compiled::may_match` might accept.
+    /// `ftext` is the folded text; the group's DFA runs on the window its rules' regexes would see, and
+    /// drops them from the mask when none of those regexes matches there.
+    #[inline]
+    /// The third value masks the rules the group's DFA did not reject: some regex of the group matches,
+    /// so they skip their own DFA walk (see [`Compiled::find_end`]).
+    pub(crate) fn rules_to_visit(&self, tid: usize, ftext: &str, e: usize) -> (usize, u32, u32) {
+        let plan = self.plans[tid];
+        let after = e - plan.back;
+        let table = &self.plan_tables[plan.table];
+        let [first, second] = &table.lead;
+        let fbytes = ftext.as_bytes();
+        let lead = match fbytes.get(after..).unwrap_or_default() {
+            [a, b, ..] => first[usize::from(*a)] & second[usize::from(*b)],
+            [a] => first[usize::from(*a)],
+            [] => 0,
+        };
+        let mut mask = plan.always | lead;
+        let mut walked = 0;
+        if let Some((group, window, dfa)) = &table.group
+            && mask & group != 0
+        {
+            let hi = ftext.floor_char_boundary((after + window).min(ftext.len()));
+            if dfa.may_match(&ftext[after..hi]) {
+                walked = *group;
+            } else {
+                mask &= !group;
+            }
+        }
+        (after, mask, walked)
+    }
+
     /// The length of trigger `tid` if `hay` starts with it.
     #[inline]
     pub(crate) fn trigger_at(&self, tid: usize, hay: &[u8]) -> Option<usize> {
@@ -668,14 +969,15 @@ impl RuleSet {
         let mut by_trigger: Vec<Vec<usize>> = Vec::new();
         let mut rules = Vec::with_capacity(RULES.len());
         for (idx, def) in RULES.iter().enumerate() {
-            let regex = if def.pattern.is_empty() {
-                None
+            let (regex, reject) = if def.pattern.is_empty() {
+                (None, None)
             } else {
                 let pat = format!("^(?:{})", def.pattern);
-                Some(Regex::new(&pat).map_err(|source| RuleError::Regex {
+                let re = Regex::new(&pat).map_err(|source| RuleError::Regex {
                     rule: def.name,
                     source,
-                })?)
+                })?;
+                (Some(re), RejectDfa::new(&[&pat]))
             };
             let before = match def.before {
                 Some((p, what)) => Some((
@@ -703,17 +1005,7 @@ impl RuleSet {
                     },
                 ],
             };
-            let packed_prefixes = prefixes.as_ref().and_then(|p| {
-                p.iter()
-                    .map(|l| {
-                        (l.len() < 16).then(|| {
-                            let mut buf = [0u8; 16];
-                            buf[..l.len()].copy_from_slice(l);
-                            (u128::from_le_bytes(buf), (1u128 << (l.len() * 8)) - 1)
-                        })
-                    })
-                    .collect::<Option<Vec<_>>>()
-            });
+            let packed_prefixes = prefixes.as_deref().and_then(PackedPrefixes::new);
             rules.push(Compiled {
                 def,
                 regex,
@@ -721,6 +1013,7 @@ impl RuleSet {
                 lead,
                 packed_prefixes,
                 before,
+                reject,
             });
             for &t in def.triggers {
                 match triggers.iter().position(|&x| x == t) {
@@ -732,6 +1025,7 @@ impl RuleSet {
                 }
             }
         }
+        let (plans, plan_tables) = Self::plan(&triggers, &by_trigger, &rules);
         let words = WordTable::build(&triggers);
         let symbols = SymbolTable::build(&triggers);
         let packed = triggers
@@ -749,6 +1043,8 @@ impl RuleSet {
             packed,
             triggers,
             by_trigger,
+            plans,
+            plan_tables,
             words,
             symbols,
             rules,
@@ -827,6 +1123,28 @@ fn literal_prefixes(pattern: &str) -> Option<Vec<Vec<u8>>> {
 }
 
 impl Compiled {
+    /// The end of the regex's match at the start of `hay` (a haystack of its own), as
+    /// `regex.find(hay)` gives it; `None` if the rule has no regex or it does not match there.
+    /// `walk`: reject with the rule's DFA first (false when a group DFA just said one of its regexes
+    /// matches here, which makes a match likely).
+    #[inline]
+    pub(crate) fn find_end(&self, hay: &str, walk: bool) -> Option<usize> {
+        let re = self.regex.as_ref()?;
+        if walk
+            && let Some(reject) = &self.reject
+            && !reject.may_match(hay)
+        {
+            return None;
+        }
+        re.find(hay).map(|m| m.end())
+    }
+
+    /// Whether the rule probes its literal prefixes right after its trigger (folded, not anchored at the
+    /// trigger's start) and has a lead-byte filter there: what [`TriggerPlan`] can filter.
+    fn lead_at_trigger_end(&self) -> bool {
+        self.def.view == View::Folded && !self.def.from_start && self.prefixes.is_some()
+    }
+
     /// Whether a match could start at the beginning of `hay` (false: skip the regex).
     #[inline]
     pub(crate) fn may_match(&self, hay: &[u8]) -> bool {
@@ -843,11 +1161,8 @@ impl Compiled {
             return false;
         }
         // Prefixes shorter than 16 bytes are compared as masked 16-byte values (no byte loop).
-        if let (Some(packed), Some(window)) = (&self.packed_prefixes, hay.get(..16)) {
-            let mut buf = [0u8; 16];
-            buf.copy_from_slice(window);
-            let w = u128::from_le_bytes(buf);
-            return packed.iter().any(|&(value, mask)| w & mask == value);
+        if let (Some(packed), Some(window)) = (&self.packed_prefixes, hay.first_chunk::<16>()) {
+            return packed.any(window);
         }
         prefixes
             .iter()
