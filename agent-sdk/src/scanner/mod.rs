@@ -469,14 +469,20 @@ impl Scanner {
         );
         let mut hits = Vec::with_capacity(8);
         // Triggers that start with a word: the folding pass already looked each word up.
+        let fbytes = folded.text.as_bytes();
         for &(p, word) in &folded.word_hits {
-            let Some(tids) = self.rules.words.trigger_ids.get(usize::from(word)) else {
+            let Some(candidates) = self.rules.word_triggers.get(usize::from(word)) else {
                 continue;
             };
-            let rest = &folded.text.as_bytes()[p..];
-            for &tid in tids {
-                if let Some(len) = self.rules.trigger_at(tid, rest) {
-                    self.run_trigger(tid, p, p + len, text, &folded, &mut hits);
+            let rest = &fbytes[p..];
+            let window = rest.get(..16).map(|w| {
+                let mut buf = [0u8; 16];
+                buf.copy_from_slice(w);
+                u128::from_le_bytes(buf)
+            });
+            for t in candidates {
+                if let Some(len) = self.rules.word_trigger_at(t, window, rest) {
+                    self.run_trigger(t.tid, p, p + len, text, &folded, &mut hits);
                 }
             }
         }

@@ -560,6 +560,20 @@ pub(crate) struct RuleSet {
     /// Trigger id → (its bytes zero-padded to 16, mask of its bytes) for triggers shorter than 16 bytes,
     /// `None` for longer ones: [`trigger_at`](Self::trigger_at) compares them in one step.
     packed: Vec<Option<(u128, u128)>>,
+    /// Word id → its triggers as [`WordTrigger`]s, in `trigger_ids` order: the hot loop over word hits
+    /// compares one 16-byte window with each, without per-trigger lookups.
+    pub(crate) word_triggers: Vec<Vec<WordTrigger>>,
+}
+
+/// A trigger that starts with a word, ready for [`RuleSet::word_trigger_at`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct WordTrigger {
+    /// Trigger id.
+    pub(crate) tid: usize,
+    /// Trigger length in bytes.
+    len: usize,
+    /// The trigger zero-padded to 16 bytes and the mask of its bytes (`None`: 16 bytes or longer).
+    packed: Option<(u128, u128)>,
 }
 
 /// Per trigger: a bit mask over its rules (bit `j` is `by_trigger[tid][j]`, for the first
@@ -700,6 +714,21 @@ impl RuleSet {
             }
         }
         (after, mask, walked)
+    }
+
+    /// The length of trigger `t` if `hay` starts with it; `window` is the first 16 bytes of `hay` as
+    /// a little-endian number, if it has 16. Same answer as [`trigger_at`](Self::trigger_at).
+    #[inline(always)]
+    pub(crate) fn word_trigger_at(
+        &self,
+        t: &WordTrigger,
+        window: Option<u128>,
+        hay: &[u8],
+    ) -> Option<usize> {
+        match (t.packed, window) {
+            (Some((value, mask)), Some(w)) => (w & mask == value).then_some(t.len),
+            _ => self.trigger_at(t.tid, hay),
+        }
     }
 
     /// The length of trigger `tid` if `hay` starts with it.
@@ -1038,8 +1067,22 @@ impl RuleSet {
                     (u128::from_le_bytes(buf), (1u128 << (b.len() * 8)) - 1)
                 })
             })
+            .collect::<Vec<_>>();
+        let word_triggers = words
+            .trigger_ids
+            .iter()
+            .map(|tids| {
+                tids.iter()
+                    .map(|&tid| WordTrigger {
+                        tid,
+                        len: triggers[tid].len(),
+                        packed: packed[tid],
+                    })
+                    .collect()
+            })
             .collect();
         Ok(Self {
+            word_triggers,
             packed,
             triggers,
             by_trigger,
@@ -1250,6 +1293,12 @@ mod tests {
                 let t = t.as_bytes();
                 let plain = (hay.len() >= t.len() && eq(&hay[..t.len()], t)).then_some(t.len());
                 proptest::prop_assert_eq!(set.trigger_at(tid, hay), plain);
+            }
+            let window = hay.get(..16).map(|w| u128::from_le_bytes(w.try_into().unwrap()));
+            for candidates in &set.word_triggers {
+                for c in candidates {
+                    proptest::prop_assert_eq!(set.word_trigger_at(c, window, hay), set.trigger_at(c.tid, hay));
+                }
             }
         }
     }
