@@ -787,25 +787,30 @@ pub(crate) struct WordTable {
 }
 
 impl WordTable {
-    /// The slot of a word: a multiplicative hash of its length and first, second and last bytes, each
-    /// ORed with 0x20 so both cases of a letter give the same slot (digits are unchanged by it). Any
-    /// key is correct (the lookup compares the words); this one leaves few ordinary words in a used
-    /// slot, which keeps the per-word branch predictable.
+    /// The slot of a word: a multiplicative hash of its length and first four bytes (fewer for a
+    /// shorter word), each ORed with 0x20 so both cases of a letter give the same slot (digits are
+    /// unchanged by it). Any key is correct (the lookup compares the words); this one leaves few
+    /// ordinary words in a used slot and is computed from one 4-byte load.
     #[inline]
     fn key(word: &[u8]) -> Option<usize> {
-        let (first, last) = (*word.first()?, *word.last()?);
-        let second = word.get(1).copied().unwrap_or(0);
-        Some(Self::key_of(first, second, last, word.len()))
+        if word.is_empty() {
+            return None;
+        }
+        let mut head = [0u8; 4];
+        let n = word.len().min(4);
+        head[..n].copy_from_slice(&word[..n]);
+        Some(Self::key_of(u32::from_le_bytes(head), word.len()))
     }
 
-    /// [`key`](Self::key) from a word's first, second (0 for a one-byte word) and last byte and length.
+    /// [`key`](Self::key) from the four bytes at the word's start (little-endian; bytes past the word's
+    /// end are ignored) and its length.
     #[inline(always)]
-    fn key_of(first: u8, second: u8, last: u8, len: usize) -> usize {
-        let x = u32::from(first | 0x20)
-            | u32::from(second | 0x20) << 8
-            | u32::from(last | 0x20) << 16
-            | (len as u32 & 0xff) << 24;
-        (x.wrapping_mul(0x9E37_79B1) >> (32 - WORD_SLOT_BITS)) as usize
+    fn key_of(head: u32, len: usize) -> usize {
+        /// Length → the bytes of `head` that belong to the word.
+        const HEAD_MASK: [u32; 5] = [0, 0xff, 0xffff, 0xff_ffff, u32::MAX];
+        let mask = HEAD_MASK[len.min(4)];
+        let x = u64::from((head | 0x2020_2020) & mask) | (len as u64 & 0xff) << 32;
+        (x.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - WORD_SLOT_BITS)) as usize
     }
 
     /// [`find`](Self::find) for a word of `len` bytes (`1..16`) at `s` (`< 64`) in a block of ASCII
@@ -814,10 +819,9 @@ impl WordTable {
     #[inline(always)]
     pub(crate) fn find_in_block(&self, block: &[u8; 80], s: usize, len: usize) -> Option<u16> {
         let (s, len) = (s & 63, len & 15);
-        let first = block[s];
-        let second = if len > 1 { block[s + 1] } else { 0 };
-        let last = block[(s + len).saturating_sub(1)];
-        let key = Self::key_of(first, second, last, len) & (WORD_SLOTS - 1);
+        let mut head = [0u8; 4];
+        head.copy_from_slice(&block[s..s + 4]);
+        let key = Self::key_of(u32::from_le_bytes(head), len) & (WORD_SLOTS - 1);
         if self.used[key / 64] >> (key % 64) & 1 == 0 {
             return None;
         }
@@ -948,8 +952,13 @@ impl WordTable {
             Some(w) if len < 16 => w,
             _ => return self.find_ignore_case(src.get(start..end)?),
         };
-        let key = Self::key(src.get(start..end)?)?;
-        let slot = self.slots[key & (WORD_SLOTS - 1)];
+        let mut head = [0u8; 4];
+        head.copy_from_slice(&window[..4]);
+        let key = Self::key_of(u32::from_le_bytes(head), len) & (WORD_SLOTS - 1);
+        if len == 0 || self.used[key / 64] >> (key % 64) & 1 == 0 {
+            return None;
+        }
+        let slot = self.slots[key];
         if slot == 0 {
             return None;
         }
