@@ -5,7 +5,8 @@ use aether_agent::wire::routing::{
     FinishReason, RequestHeader, ResponseHeader, Role, RoutingHeader,
 };
 use aether_agent::wire::{
-    self, AetherFrame, Algorithm, EncodeOptions, Format, FrameOptions, Limits, Schema, V1Frame,
+    self, AeadKey, AetherFrame, Algorithm, DecodeError, EncodeError, EncodeOptions, Format,
+    FrameOptions, Limits, Schema, V1Frame,
 };
 
 fn hex(s: &str) -> Vec<u8> {
@@ -158,6 +159,243 @@ fn hmac_mode_golden_and_verified() {
         wire::decompress(&out, &Limits::default(), Some(&[0x43u8; 32])),
         Err(wire::DecodeError::BadMac)
     );
+}
+
+/// Vector 1 in AEAD mode: key 00 01 .. 1f, nonce a0 a1 .. ab.
+///
+/// Cross-checked independently with Python's `cryptography` 48.0.0:
+/// `ChaCha20Poly1305(key).encrypt(nonce, v1[7 + 34:], hdr[7:])`, where `hdr` is the first
+/// 7 + 34 bytes of `V1_HEX` with the security byte (offset 10) set to 02 and `v1[7 + 34:]` is
+/// `payload_len ‖ crc32 ‖ payload` of `V1_HEX`; frame = `hdr ‖ nonce ‖ ciphertext ‖ tag`. The
+/// associated data is the fixed plus routing header, without the `#M2M|1|` prefix, as in the
+/// reference's `encode_with_aead` (`aad = &buf[M2M_PREFIX.len()..header_end]`).
+const AEAD_KEY: [u8; 32] = [
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25,
+    26, 27, 28, 29, 30, 31,
+];
+const AEAD_NONCE: [u8; 12] = [
+    0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xab,
+];
+const V1_AEAD_HEX: &str = concat!(
+    // prefix, fixed header (security 02), routing header: unchanged and readable
+    "234d324d7c317c2200010200000000000000000000000000000000",
+    "066770742d346f0101020ad7a33b",
+    // nonce
+    "a0a1a2a3a4a5a6a7a8a9aaab",
+    // ChaCha20 of payload_len ‖ crc32 ‖ payload (8 + 62 bytes)
+    "32ab785f23869709db2d9e7b989f91d9a77cb4cf374754cc96f4f9dc1411b06d0be565",
+    "a8949284a8b4a399d83f6b5a3339a1381a252e08ee49206e2e38089feaf99245336594",
+    // Poly1305 tag
+    "048ff64a4f71763031a59d09fb2782d1",
+);
+/// The text form of `V1_AEAD_HEX` (also from the Python cross-check: prefix + base64 of the rest).
+const V1_AEAD_TEXT: &str = "#M2M|1|IgABAgAAAAAAAAAAAAAAAAAAAAAGZ3B0LTRvAQECCtejO6ChoqOkpaanqKmqqzKreF8jhpcJ2y2ee5ifkdmnfLTPN0dUzJb0+dwUEbBtC+VlqJSShKi0o5nYP2taMzmhOBolLgjuSSBuLjgIn+r5kkUzZZQEj/ZKT3F2MDGlnQn7J4LR";
+
+fn v1_aead_frame() -> Vec<u8> {
+    let f = V1Frame::from_json(V1_IN, FrameOptions::default()).unwrap();
+    let mut out = Vec::new();
+    f.encode_aead_with_nonce(&AeadKey::new(AEAD_KEY), &AEAD_NONCE, &mut out)
+        .unwrap();
+    out
+}
+
+#[test]
+fn aead_mode_golden_and_verified() {
+    let out = v1_aead_frame();
+    assert_eq!(to_hex(&out), V1_AEAD_HEX);
+    // Headers are vector 1's but for the security byte; the sealed part is 8 + 62 + 16 bytes.
+    let mut plain = hex(V1_HEX);
+    plain[10] = 0x02;
+    assert_eq!(&out[..7 + 34], &plain[..7 + 34]);
+    assert_eq!(out.len(), 7 + 34 + 12 + 8 + V1_IN.len() + 16);
+
+    let limits = Limits::default();
+    let f = V1Frame::decode_with(&out, &limits, Some(&AEAD_KEY)).unwrap();
+    assert_eq!(f.payload(), V1_IN);
+    assert_eq!(f.security, 0x02);
+    assert_eq!(
+        f.routing().unwrap(),
+        V1Frame::decode(&hex(V1_HEX)).unwrap().routing().unwrap()
+    );
+    assert_eq!(
+        wire::decompress(&out, &limits, Some(&AEAD_KEY)).unwrap(),
+        V1_IN
+    );
+
+    // The text form is the prefix plus base64 of the rest, as for the other modes.
+    let mut text = Vec::new();
+    wire::v1::binary_to_text(&out, &mut text);
+    assert_eq!(std::str::from_utf8(&text).unwrap(), V1_AEAD_TEXT);
+    assert_eq!(wire::detect(&text), Format::M2mV1Text);
+    assert_eq!(
+        wire::decompress(&text, &limits, Some(&AEAD_KEY)).unwrap(),
+        V1_IN
+    );
+
+    // No key, a key of the wrong length, the wrong key: typed errors.
+    assert_eq!(
+        wire::decompress(&out, &limits, None),
+        Err(DecodeError::SecurityMode {
+            mode: 2,
+            needs: "a 32-byte ChaCha20-Poly1305 key"
+        })
+    );
+    assert_eq!(
+        wire::decompress(&out, &limits, Some(&AEAD_KEY[..16])),
+        Err(DecodeError::AeadKeyLength {
+            len: 16,
+            expected: 32
+        })
+    );
+    let mut wrong = AEAD_KEY;
+    wrong[31] ^= 1;
+    assert_eq!(
+        wire::decompress(&out, &limits, Some(&wrong)),
+        Err(DecodeError::AeadAuthFailed)
+    );
+}
+
+#[test]
+fn aead_frame_routing_header_is_readable_without_the_key() {
+    let out = v1_aead_frame();
+    let h = V1Frame::inspect(&out).unwrap();
+    assert_eq!(h.security, 0x02);
+    assert_eq!(h.header_len, 34);
+    assert_eq!((h.payload_len, h.crc32), (None, None));
+    let plain = V1Frame::inspect(&hex(V1_HEX)).unwrap();
+    assert_eq!(h.routing, plain.routing);
+    let i = wire::inspect(&out).unwrap();
+    assert_eq!(i.security, Some(2));
+    assert_eq!(i.routing, Some(plain.routing.clone()));
+    let i = wire::inspect(V1_AEAD_TEXT.as_bytes()).unwrap();
+    assert_eq!((i.format, i.security), (Format::M2mV1Text, Some(2)));
+    assert_eq!(i.routing, Some(plain.routing));
+}
+
+#[test]
+fn aead_tampering_and_truncation_are_refused() {
+    let out = v1_aead_frame();
+    let limits = Limits::default();
+    let decode = |b: &[u8]| V1Frame::decode_with(b, &limits, Some(&AEAD_KEY));
+    let headers_end = 7 + 34;
+    for i in 0..out.len() {
+        for bit in [0x01u8, 0x80] {
+            let mut bad = out.clone();
+            bad[i] ^= bit;
+            let r = decode(&bad);
+            assert!(r.is_err(), "flip {bit:#x} at {i} decoded: {r:?}");
+            // Reserved bytes, flags, the routing header, nonce, ciphertext and tag are all
+            // covered by the tag (the prefix, security byte and header_len fail earlier).
+            if (11..headers_end).contains(&i) || i >= headers_end {
+                assert_eq!(r, Err(DecodeError::AeadAuthFailed), "flip at {i}");
+            }
+        }
+    }
+    // Every truncation is refused: too short to hold nonce, sealed length and CRC and tag, or
+    // a tag that no longer matches.
+    for cut in 0..out.len() {
+        let r = decode(&out[..cut]);
+        assert!(r.is_err(), "cut {cut}");
+        if cut >= headers_end + 12 + 8 + 16 {
+            assert_eq!(r, Err(DecodeError::AeadAuthFailed), "cut {cut}");
+        } else if cut >= headers_end {
+            assert!(
+                matches!(r, Err(DecodeError::Truncated { .. })),
+                "cut {cut}: {r:?}"
+            );
+        }
+    }
+    // Appended bytes shift the tag: refused too.
+    let mut long = out.clone();
+    long.push(0);
+    assert_eq!(decode(&long), Err(DecodeError::AeadAuthFailed));
+    // The frame's length is encrypted: `check` cannot find its end and says so.
+    assert!(matches!(
+        V1Frame::check(&out, &limits),
+        Err(DecodeError::SecurityMode { mode: 2, .. })
+    ));
+}
+
+#[test]
+fn aead_limits_hold() {
+    let key = AeadKey::new(AEAD_KEY);
+    let out = v1_aead_frame();
+    // A stored payload longer than the limit is refused before decryption (even under a
+    // wrong key: nothing is allocated for it).
+    let small = Limits {
+        max_decompressed: 16,
+        ..Limits::default()
+    };
+    assert_eq!(
+        V1Frame::decode_with(&out, &small, Some(&[9u8; 32])),
+        Err(DecodeError::DecompressedTooLarge { max: 16 })
+    );
+    let tiny = Limits {
+        max_frame: out.len() - 1,
+        ..Limits::default()
+    };
+    assert_eq!(
+        V1Frame::decode_with(&out, &tiny, Some(&AEAD_KEY)),
+        Err(DecodeError::FrameTooLarge {
+            len: out.len(),
+            max: out.len() - 1
+        })
+    );
+    // A compressed payload is inflated only after authentication, and only up to the limit.
+    let big = format!(
+        r#"{{"model":"m","messages":[{{"role":"user","content":"{}"}}]}}"#,
+        " ".repeat(4096)
+    );
+    let sealed = wire::compress_aead(
+        big.as_bytes(),
+        Algorithm::M2m,
+        FrameOptions::default(),
+        &key,
+    )
+    .unwrap();
+    assert!(sealed.len() < 200, "{}", sealed.len());
+    let limit = Limits {
+        max_decompressed: 1024,
+        ..Limits::default()
+    };
+    assert_eq!(
+        wire::decompress(&sealed, &limit, Some(&AEAD_KEY)),
+        Err(DecodeError::DecompressedTooLarge { max: 1024 })
+    );
+    assert_eq!(
+        wire::decompress(&sealed, &Limits::default(), Some(&AEAD_KEY)).unwrap(),
+        big.as_bytes()
+    );
+}
+
+#[test]
+fn aead_nonces_are_random_and_only_v1_has_an_aead_mode() {
+    let key = AeadKey::new(AEAD_KEY);
+    let a = wire::compress_aead(V1_IN, Algorithm::M2m, FrameOptions::default(), &key).unwrap();
+    let b = wire::compress_aead(V1_IN, Algorithm::M2m, FrameOptions::default(), &key).unwrap();
+    assert_eq!(a[..7 + 34], b[..7 + 34]);
+    assert_ne!(a[7 + 34..7 + 34 + 12], b[7 + 34..7 + 34 + 12]);
+    for f in [&a, &b] {
+        assert_eq!(
+            wire::decompress(f, &Limits::default(), Some(key.as_bytes())).unwrap(),
+            V1_IN
+        );
+    }
+    let t = wire::compress_aead(V1_IN, Algorithm::M2mText, FrameOptions::default(), &key).unwrap();
+    assert_eq!(wire::detect(&t), Format::M2mV1Text);
+    assert_eq!(
+        wire::decompress(&t, &Limits::default(), Some(key.as_bytes())).unwrap(),
+        V1_IN
+    );
+    for alg in [Algorithm::Aether, Algorithm::Brotli, Algorithm::Plain] {
+        assert!(matches!(
+            wire::compress_aead(V1_IN, alg, FrameOptions::default(), &key),
+            Err(EncodeError::AeadUnsupported { .. })
+        ));
+    }
+    assert_eq!(format!("{key:?}"), "AeadKey(..)");
+    assert_eq!(AeadKey::from_slice(&AEAD_KEY[..31]), None);
+    assert_eq!(AeadKey::from_slice(&AEAD_KEY), Some(key));
 }
 
 #[test]

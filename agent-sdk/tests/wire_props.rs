@@ -7,8 +7,8 @@
 use std::io::Write as _;
 
 use aether_agent::wire::{
-    self, AetherFrame, Algorithm, DecodeError, EncodeError, EncodeOptions, Format, FrameOptions,
-    Limits, Routing, V1Frame, sse,
+    self, AeadKey, AetherFrame, Algorithm, DecodeError, EncodeError, EncodeOptions, Format,
+    FrameOptions, Limits, Routing, V1Frame, sse,
 };
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -264,6 +264,22 @@ fn round_trip(text: &[u8]) {
             "{alg:?} hmac"
         );
     }
+    let aead = AeadKey::new([9u8; 32]);
+    for alg in [Algorithm::M2m, Algorithm::M2mText] {
+        let frame = wire::compress_aead(text, alg, FrameOptions::default(), &aead).unwrap();
+        assert_eq!(
+            wire::decompress(&frame, &limits, Some(aead.as_bytes())).unwrap(),
+            text,
+            "{alg:?} aead"
+        );
+        // The routing header stays readable without the key.
+        let i = wire::inspect(&frame).unwrap();
+        assert_eq!(i.security, Some(2));
+        assert_eq!(
+            i.routing.unwrap().unwrap(),
+            Routing::from_json_bytes(text, false, false).unwrap()
+        );
+    }
 }
 
 proptest! {
@@ -351,6 +367,38 @@ proptest! {
                 prop_assert_eq!(out, text.clone());
             }
         }
+    }
+
+    #[test]
+    fn aead_frames_refuse_every_tamper_and_truncation(v in arb_chat(), flips in prop::collection::vec((any::<prop::sample::Index>(), 1u8..), 1..4), cut in any::<prop::sample::Index>(), nonce in any::<[u8; 12]>()) {
+        let text = serde_json::to_vec(&v).unwrap();
+        let limits = Limits::default();
+        let key = AeadKey::new([3u8; 32]);
+        let f = V1Frame::from_json(&text, FrameOptions::default()).unwrap();
+        let mut frame = Vec::new();
+        f.encode_aead_with_nonce(&key, &nonce, &mut frame).unwrap();
+        let back = V1Frame::decode_with(&frame, &limits, Some(key.as_bytes())).unwrap();
+        prop_assert_eq!(back.payload(), &text[..]);
+        // Any change after the prefix is refused (and never panics); the prefix check refuses
+        // changes to the first 7 bytes.
+        let mut bad = frame.clone();
+        for (i, x) in &flips {
+            let i = i.index(bad.len());
+            bad[i] ^= x;
+        }
+        if bad != frame {
+            prop_assert!(V1Frame::decode_with(&bad, &limits, Some(key.as_bytes())).is_err());
+            let _ = V1Frame::inspect(&bad);
+            let _ = wire::inspect(&bad);
+        }
+        let short = &frame[..cut.index(frame.len())];
+        prop_assert!(V1Frame::decode_with(short, &limits, Some(key.as_bytes())).is_err());
+        let _ = V1Frame::inspect(short);
+        // The wrong key never opens it.
+        prop_assert_eq!(
+            V1Frame::decode_with(&frame, &limits, Some(&[4u8; 32])),
+            Err(DecodeError::AeadAuthFailed)
+        );
     }
 
     #[test]

@@ -8,11 +8,13 @@
 //! Input comes from the positional argument, `--file PATH` (`-` for stdin), or stdin when
 //! neither is given. Binary output goes to stdout or `--output`. HMAC keys come from
 //! `--hmac-key-file` or the `AETHER_M2M_HMAC_KEY` environment variable (hex), never argv.
+//! ChaCha20-Poly1305 keys (M2M v1 AEAD mode, `-a m2m` or `-a m2m-text` only) likewise come
+//! from `--aead-key-file` (exactly 32 raw bytes) or `AETHER_M2M_AEAD_KEY` (64 hex digits).
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
 
-use aether_agent::wire::{self, Algorithm, EncodeOptions, FrameOptions, Limits};
+use aether_agent::wire::{self, AeadKey, Algorithm, EncodeOptions, FrameOptions, Limits};
 use anyhow::Context;
 use base64::Engine as _;
 
@@ -59,7 +61,7 @@ impl Input {
     }
 }
 
-/// HMAC key source.
+/// HMAC or AEAD key source.
 #[derive(clap::Args)]
 pub struct KeyArgs {
     /// File holding the HMAC-SHA256 key (raw bytes, at least 16).
@@ -68,10 +70,32 @@ pub struct KeyArgs {
     /// HMAC key as hex (from the environment only).
     #[arg(long, env = "AETHER_M2M_HMAC_KEY", hide_env_values = true, hide = true)]
     pub hmac_key_hex: Option<String>,
+    /// File holding the ChaCha20-Poly1305 key for M2M v1 AEAD frames (exactly 32 raw bytes).
+    #[arg(long)]
+    pub aead_key_file: Option<PathBuf>,
+    /// AEAD key as hex (from the environment only).
+    #[arg(long, env = "AETHER_M2M_AEAD_KEY", hide_env_values = true, hide = true)]
+    pub aead_key_hex: Option<String>,
+}
+
+/// The key given, if any.
+enum Key {
+    Hmac(Vec<u8>),
+    Aead(AeadKey),
+}
+
+impl Key {
+    /// The bytes `wire::decompress` takes (the frame's security byte says how they are used).
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Key::Hmac(k) => k,
+            Key::Aead(k) => k.as_bytes(),
+        }
+    }
 }
 
 impl KeyArgs {
-    fn key(&self) -> anyhow::Result<Option<Vec<u8>>> {
+    fn hmac_key(&self) -> anyhow::Result<Option<Vec<u8>>> {
         if let Some(p) = &self.hmac_key_file {
             return Ok(Some(
                 std::fs::read(p).with_context(|| format!("reading {}", p.display()))?,
@@ -82,6 +106,41 @@ impl KeyArgs {
                 hex::decode(h.trim()).context("AETHER_M2M_HMAC_KEY is not hex")?,
             )),
             None => Ok(None),
+        }
+    }
+
+    fn aead_key(&self) -> anyhow::Result<Option<AeadKey>> {
+        let (bytes, source) = if let Some(p) = &self.aead_key_file {
+            (
+                std::fs::read(p).with_context(|| format!("reading {}", p.display()))?,
+                p.display().to_string(),
+            )
+        } else if let Some(h) = &self.aead_key_hex {
+            (
+                hex::decode(h.trim()).context("AETHER_M2M_AEAD_KEY is not hex")?,
+                "AETHER_M2M_AEAD_KEY".to_string(),
+            )
+        } else {
+            return Ok(None);
+        };
+        match AeadKey::from_slice(&bytes) {
+            Some(k) => Ok(Some(k)),
+            None => anyhow::bail!(
+                "the AEAD key in {source} has {} bytes; ChaCha20-Poly1305 needs exactly {}",
+                bytes.len(),
+                wire::limits::AEAD_KEY_LEN
+            ),
+        }
+    }
+
+    fn key(&self) -> anyhow::Result<Option<Key>> {
+        match (self.hmac_key()?, self.aead_key()?) {
+            (Some(_), Some(_)) => {
+                anyhow::bail!("give either an HMAC key or an AEAD key, not both")
+            }
+            (Some(k), None) => Ok(Some(Key::Hmac(k))),
+            (None, Some(k)) => Ok(Some(Key::Aead(k))),
+            (None, None) => Ok(None),
         }
     }
 }
@@ -150,14 +209,21 @@ fn write_out(path: &Option<PathBuf>, bytes: &[u8]) -> anyhow::Result<()> {
 
 fn compress(args: CompressArgs) -> anyhow::Result<()> {
     let input = args.input.read()?;
-    let opts = EncodeOptions {
-        frame: FrameOptions {
-            count_tokens: args.count_tokens,
-            stream: false,
-        },
-        hmac_key: args.key.key()?,
+    let frame_opts = FrameOptions {
+        count_tokens: args.count_tokens,
+        stream: false,
     };
-    let frame = wire::compress(&input, args.algorithm, &opts).context("encoding")?;
+    let frame = match args.key.key()? {
+        Some(Key::Aead(key)) => wire::compress_aead(&input, args.algorithm, frame_opts, &key),
+        hmac => {
+            let opts = EncodeOptions {
+                frame: frame_opts,
+                hmac_key: hmac.map(|k| k.bytes().to_vec()),
+            };
+            wire::compress(&input, args.algorithm, &opts)
+        }
+    }
+    .context("encoding")?;
     if args.json {
         let routing = wire::inspect(&frame)
             .map(|i| i.to_json())
@@ -183,7 +249,8 @@ fn decompress(args: DecompressArgs) -> anyhow::Result<()> {
         ..Limits::default()
     };
     let key = args.key.key()?;
-    let payload = wire::decompress(&frame, &limits, key.as_deref()).context("decoding")?;
+    let payload =
+        wire::decompress(&frame, &limits, key.as_ref().map(Key::bytes)).context("decoding")?;
     if args.json {
         let summary = serde_json::json!({
             "format": wire::detect(&frame).name(),
@@ -311,6 +378,76 @@ mod tests {
             .unwrap();
             assert_eq!(std::fs::read_to_string(&back).unwrap(), json, "{alg}");
         }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn aead_key_file_round_trips_and_is_required() {
+        let dir = std::env::temp_dir().join(format!("aether-m2m-cli-aead-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let json = r#"{"model":"gpt-4o","messages":[{"role":"user","content":"Hi"}]}"#;
+        let key = dir.join("aead.key");
+        std::fs::write(&key, [0x5au8; 32]).unwrap();
+        let wrong = dir.join("wrong.key");
+        std::fs::write(&wrong, [0x5bu8; 32]).unwrap();
+        let short = dir.join("short.key");
+        std::fs::write(&short, [0x5au8; 16]).unwrap();
+        let (key, wrong, short) = (
+            key.to_str().unwrap(),
+            wrong.to_str().unwrap(),
+            short.to_str().unwrap(),
+        );
+        for alg in ["m2m", "m2m-text"] {
+            let frame = dir.join(format!("{alg}.frame"));
+            let frame = frame.to_str().unwrap();
+            let back = dir.join(format!("{alg}.json"));
+            run_args(&[
+                "compress",
+                json,
+                "-a",
+                alg,
+                "--aead-key-file",
+                key,
+                "-o",
+                frame,
+            ])
+            .unwrap();
+            let info = wire::inspect(&std::fs::read(frame).unwrap()).unwrap();
+            assert_eq!(info.security, Some(2), "{alg}");
+            // The routing header is readable without the key.
+            run_args(&["inspect", "-f", frame]).unwrap();
+            run_args(&[
+                "decompress",
+                "-f",
+                frame,
+                "--aead-key-file",
+                key,
+                "-o",
+                back.to_str().unwrap(),
+            ])
+            .unwrap();
+            assert_eq!(std::fs::read_to_string(&back).unwrap(), json, "{alg}");
+            assert!(run_args(&["decompress", "-f", frame]).is_err());
+            assert!(run_args(&["decompress", "-f", frame, "--aead-key-file", wrong]).is_err());
+            assert!(run_args(&["decompress", "-f", frame, "--aead-key-file", short]).is_err());
+        }
+        // Formats without an AEAD mode refuse rather than write an unencrypted frame; a key of
+        // the wrong length and two keys at once are refused.
+        assert!(run_args(&["compress", json, "-a", "aether", "--aead-key-file", key]).is_err());
+        assert!(run_args(&["compress", json, "-a", "m2m", "--aead-key-file", short]).is_err());
+        assert!(
+            run_args(&[
+                "compress",
+                json,
+                "-a",
+                "m2m",
+                "--aead-key-file",
+                key,
+                "--hmac-key-file",
+                key
+            ])
+            .is_err()
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -61,6 +61,20 @@ pub enum EncodeError {
         /// zstd's description.
         reason: String,
     },
+    /// AEAD encryption was asked for a format that does not define it (only M2M v1 binary and
+    /// text forms have an AEAD mode).
+    #[error("AEAD encryption is only defined for M2M v1 frames (m2m, m2m-text), not {algorithm}")]
+    AeadUnsupported {
+        /// The requested algorithm, rendered.
+        algorithm: String,
+    },
+    /// Sealing an AEAD frame failed: the operating system's random source failed while drawing
+    /// the nonce, or the cipher refused the message length.
+    #[error("AEAD encryption failed: {reason}")]
+    Encryption {
+        /// What failed.
+        reason: String,
+    },
 }
 
 /// Why bytes could not be read as a frame.
@@ -180,8 +194,9 @@ pub enum DecodeError {
         /// Maximum nesting depth.
         max: usize,
     },
-    /// The frame is authenticated (HMAC) and no key was given, or it uses a security mode
-    /// this build does not implement (AEAD).
+    /// The frame is authenticated (HMAC) or encrypted (AEAD) and no key was given, or it uses
+    /// a security mode this build does not know (03 and above), or (from
+    /// [`super::V1Frame::check`]) an AEAD frame's end cannot be found from its header.
     #[error("security mode {mode:#04x} needs {needs}")]
     SecurityMode {
         /// The security byte of the frame.
@@ -200,6 +215,19 @@ pub enum DecodeError {
         /// Minimum key length.
         min: usize,
     },
+    /// The frame is AEAD-encrypted and the key given is not
+    /// [`super::limits::AEAD_KEY_LEN`] (32) bytes long.
+    #[error("AEAD key of {len} bytes is not {expected} bytes long")]
+    AeadKeyLength {
+        /// Key length in bytes.
+        len: usize,
+        /// Required key length.
+        expected: usize,
+    },
+    /// ChaCha20-Poly1305 authentication failed: the key is wrong, or a byte of the headers,
+    /// nonce, ciphertext or tag was altered. Nothing of the payload is returned.
+    #[error("AEAD authentication failed (wrong key, or the frame was altered)")]
+    AeadAuthFailed,
     /// The Aether frame was compressed with a dictionary this build does not ship.
     #[error("unknown payload codec {codec:#04x}")]
     UnknownCodec {

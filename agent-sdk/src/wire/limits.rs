@@ -26,6 +26,12 @@ pub const MAX_VARINT64_LEN: usize = 10;
 pub const MIN_HMAC_KEY_LEN: usize = 16;
 /// HMAC-SHA256 tag length.
 pub const HMAC_TAG_LEN: usize = 32;
+/// ChaCha20-Poly1305 key length (M2M v1 AEAD mode): exactly this many bytes.
+pub const AEAD_KEY_LEN: usize = 32;
+/// ChaCha20-Poly1305 nonce length, written in clear after the routing header.
+pub const AEAD_NONCE_LEN: usize = 12;
+/// Poly1305 tag length, appended after the ciphertext.
+pub const AEAD_TAG_LEN: usize = 16;
 /// Largest zstd window a decoder will allocate (2^24 = 16 MiB, matching the payload limit).
 pub const MAX_ZSTD_WINDOW_LOG: u32 = 24;
 

@@ -3,7 +3,7 @@
 //!
 //! | prefix | format | module |
 //! |---|---|---|
-//! | `#M2M|1|` + binary | M2M v1 binary (interop) | [`v1`] |
+//! | `#M2M|1|` + binary | M2M v1 binary (interop; none, HMAC or AEAD security) | [`v1`] |
 //! | `#M2M|1|` + base64 | M2M v1 text form (interop) | [`v1`] |
 //! | `#M2M[v3.0]|DATA:` | Brotli text (interop) | [`text_formats`] |
 //! | `#TK|C|`, `#TK|O|`, `#TK|L|` | TokenNative (interop) | [`text_formats`] |
@@ -53,7 +53,7 @@ pub use error::{DecodeError, EncodeError};
 pub use limits::Limits;
 pub use routing::{Routing, RoutingHeader, Schema};
 pub use text_formats::{BrotliFrame, TokenFrame, TokenId};
-pub use v1::{FrameOptions, V1Frame};
+pub use v1::{AeadKey, FrameOptions, V1Frame};
 
 /// A format found by [`detect`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,11 +191,7 @@ pub fn compress(
                 Some(k) => {
                     let mut bin = Vec::new();
                     f.encode_hmac(k, &mut bin)?;
-                    out.extend_from_slice(v1::PREFIX);
-                    use base64::Engine as _;
-                    let b64 =
-                        base64::engine::general_purpose::STANDARD.encode(&bin[v1::PREFIX.len()..]);
-                    out.extend_from_slice(b64.as_bytes());
+                    v1::binary_to_text(&bin, &mut out);
                 }
                 None => f.encode_text(&mut out),
             }
@@ -225,8 +221,32 @@ pub fn compress(
     Ok(out)
 }
 
+/// Encodes `input` as an M2M v1 frame in AEAD mode (security byte 02, ChaCha20-Poly1305 under
+/// `key`, random nonce): binary for [`Algorithm::M2m`], text form for [`Algorithm::M2mText`].
+/// Other algorithms define no AEAD mode and give [`EncodeError::AeadUnsupported`] rather than
+/// an unencrypted frame. Read the frame back with [`decompress`] and `Some(key.as_bytes())`.
+pub fn compress_aead(
+    input: &[u8],
+    algorithm: Algorithm,
+    frame: FrameOptions,
+    key: &AeadKey,
+) -> Result<Vec<u8>, EncodeError> {
+    let mut out = Vec::with_capacity(input.len() / 2 + 96);
+    match algorithm {
+        Algorithm::M2m => V1Frame::from_json(input, frame)?.encode_aead(key, &mut out)?,
+        Algorithm::M2mText => V1Frame::from_json(input, frame)?.encode_aead_text(key, &mut out)?,
+        other => {
+            return Err(EncodeError::AeadUnsupported {
+                algorithm: format!("{other:?}"),
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// Decodes any supported format (detected by prefix) back to the original bytes. `key` is
-/// needed for HMAC frames.
+/// needed for HMAC frames (M2M v1, Aether) and for M2M v1 AEAD frames (then exactly the 32
+/// bytes of an [`AeadKey`]); the frame's security byte says which it is.
 pub fn decompress(
     frame: &[u8],
     limits: &Limits,
@@ -264,7 +284,7 @@ pub struct Inspection {
     pub routing: Option<Result<Routing, DecodeError>>,
     /// Declared original length (Aether).
     pub original_len: Option<usize>,
-    /// Compressed payload length (M2M v1, Aether).
+    /// Compressed payload length (M2M v1 without AEAD, Aether).
     pub payload_len: Option<usize>,
     /// Whether the payload is compressed, and how.
     pub codec: &'static str,

@@ -1,26 +1,49 @@
 //! M2M v1 (`#M2M|1|`), the interop frame of the reference implementation, binary and text.
 //!
 //! ```text
-//! "#M2M|1|" | fixed header (20) | variable header | u32 payload_len | u32 crc32 | payload [| HMAC tag (32)]
+//! security 00: "#M2M|1|" | fixed header (20) | variable header | u32 payload_len | u32 crc32 | payload
+//! security 01: "#M2M|1|" | fixed header (20) | variable header | u32 payload_len | u32 crc32 | payload | HMAC tag (32)
+//! security 02: "#M2M|1|" | fixed header (20) | variable header | nonce (12) | ChaCha20(u32 payload_len | u32 crc32 | payload) | Poly1305 tag (16)
 //! ```
 //! The fixed header is `u16 header_len, u8 schema, u8 security, u32 flags, 12 reserved bytes`,
 //! little-endian; `header_len` counts fixed plus variable header. JSON of
 //! [`COMPRESSION_THRESHOLD`] bytes or more is Brotli (quality 5, window 22); the CRC32 is of the
-//! original JSON. HMAC mode appends HMAC-SHA256 over everything after the prefix. AEAD frames
-//! (security 02) can be inspected but not decoded by this build.
+//! original JSON. HMAC mode appends HMAC-SHA256 over everything after the prefix.
+//!
+//! AEAD mode (security 02, [`V1Frame::encode_aead`], decoded by [`V1Frame::decode_with`] with a
+//! 32-byte key) seals `payload_len ‖ crc32 ‖ payload` with ChaCha20-Poly1305 (RFC 8439) under
+//! a caller-supplied [`AeadKey`] and a random 12-byte nonce written in clear after the headers.
+//! The associated data is the fixed plus variable header, `bytes[7..7 + header_len]`: **the
+//! 7-byte `#M2M|1|` prefix is not part of it** (the same span the HMAC mode signs, minus the
+//! payload). This was read from the reference implementation's code (infernet-org/m2m-protocol,
+//! `src/codec/m2m/frame.rs`, `encode_with_aead` / `decode_with_aead`: `aad =
+//! &buf[M2M_PREFIX.len()..header_end]`), not from its written spec; no frame produced by the
+//! reference itself was available to test against, so interop rests on that reading. The
+//! headers stay readable: [`V1Frame::inspect`] parses the routing header of an AEAD frame
+//! without a key (its `payload_len` and `crc32` are `None`: they are encrypted). The text form
+//! is the prefix plus base64 of everything after it, as for the other modes. An AEAD frame has
+//! no readable length: the ciphertext runs to the end of the frame, so the transport must
+//! delimit it ([`V1Frame::check`] refuses AEAD frames). The nonce is random, so with one key
+//! the number of frames should stay well below 2^32 (birthday bound of 96-bit nonces).
 //!
 //! Unlike the reference decoder, [`V1Frame::decode`] rejects bytes after the frame, caps the
-//! decompressed size and checks the payload's JSON nesting depth.
+//! decompressed size and checks the payload's JSON nesting depth; an AEAD frame whose stored
+//! payload would exceed the limit is refused before anything is decrypted.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use chacha20poly1305::aead::{AeadInOut, KeyInit};
+use chacha20poly1305::{ChaCha20Poly1305, Nonce, Tag};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use super::compress;
 use super::error::{DecodeError, EncodeError};
 use super::json;
-use super::limits::{HMAC_TAG_LEN, Limits, MAX_HEADER_LEN, MAX_INPUT_SIZE, MIN_HMAC_KEY_LEN};
+use super::limits::{
+    AEAD_KEY_LEN, AEAD_NONCE_LEN, AEAD_TAG_LEN, HMAC_TAG_LEN, Limits, MAX_HEADER_LEN,
+    MAX_INPUT_SIZE, MIN_HMAC_KEY_LEN,
+};
 use super::routing::{FIXED_HEADER_LEN, Routing, Schema, common_flags};
 
 /// The frame prefix.
@@ -31,10 +54,43 @@ pub const COMPRESSION_THRESHOLD: usize = 100;
 pub const SECURITY_NONE: u8 = 0x00;
 /// Security byte: HMAC-SHA256 tag appended.
 pub const SECURITY_HMAC: u8 = 0x01;
-/// Security byte: ChaCha20-Poly1305 (not decodable by this build).
+/// Security byte: ChaCha20-Poly1305, nonce after the headers, payload sealed.
 pub const SECURITY_AEAD: u8 = 0x02;
 
 type HmacSha256 = Hmac<Sha256>;
+
+/// A ChaCha20-Poly1305 key for M2M v1 AEAD frames: exactly [`AEAD_KEY_LEN`] (32) bytes,
+/// supplied by the caller (how peers agree on it is outside the frame format). `Debug` does
+/// not print the key.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AeadKey([u8; AEAD_KEY_LEN]);
+
+impl AeadKey {
+    /// Wraps 32 key bytes.
+    pub const fn new(bytes: [u8; AEAD_KEY_LEN]) -> Self {
+        Self(bytes)
+    }
+
+    /// The key from a slice, or `None` unless it is exactly 32 bytes long.
+    pub fn from_slice(bytes: &[u8]) -> Option<Self> {
+        <[u8; AEAD_KEY_LEN]>::try_from(bytes).ok().map(Self)
+    }
+
+    /// The key bytes (to pass to [`V1Frame::decode_with`] or [`super::decompress`]).
+    pub fn as_bytes(&self) -> &[u8; AEAD_KEY_LEN] {
+        &self.0
+    }
+
+    fn cipher(&self) -> ChaCha20Poly1305 {
+        ChaCha20Poly1305::new(&self.0.into())
+    }
+}
+
+impl std::fmt::Debug for AeadKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AeadKey(..)")
+    }
+}
 
 /// Options for building a frame from JSON.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -64,7 +120,8 @@ impl FrameOptions {
 pub struct V1Frame {
     /// Schema byte.
     pub schema: Schema,
-    /// Security byte as read (encoders write [`SECURITY_NONE`] or [`SECURITY_HMAC`]).
+    /// Security byte as read (each encoder writes its own: [`SECURITY_NONE`],
+    /// [`SECURITY_HMAC`] or [`SECURITY_AEAD`]; this field is not consulted when encoding).
     pub security: u8,
     /// Request/response flags (bytes 4-5 of the fixed header).
     pub flags: u16,
@@ -99,7 +156,7 @@ pub struct V1Header {
     pub routing: Result<Routing, DecodeError>,
     /// Compressed payload length (`None` for AEAD frames, where it is encrypted).
     pub payload_len: Option<usize>,
-    /// CRC32 of the original payload (`None` for AEAD frames).
+    /// CRC32 of the original payload (`None` for AEAD frames, where it is encrypted).
     pub crc32: Option<u32>,
 }
 
@@ -168,6 +225,12 @@ impl V1Frame {
 
     fn write(&self, security: u8, out: &mut Vec<u8>) {
         out.reserve(PREFIX.len() + FIXED_HEADER_LEN + self.variable.len() + 8 + self.payload.len());
+        self.write_headers(security, out);
+        self.write_body(out);
+    }
+
+    /// Prefix, fixed and variable header.
+    fn write_headers(&self, security: u8, out: &mut Vec<u8>) {
         out.extend_from_slice(PREFIX);
         // Checked against MAX_HEADER_LEN in from_routing; decode keeps it from the wire.
         let header_len = (FIXED_HEADER_LEN + self.variable.len()).min(MAX_HEADER_LEN) as u16;
@@ -179,6 +242,10 @@ impl V1Frame {
         out.push(self.common);
         out.extend_from_slice(&self.reserved);
         out.extend_from_slice(&self.variable);
+    }
+
+    /// `payload_len ‖ crc32 ‖ payload` (compressed when the flag says so).
+    fn write_body(&self, out: &mut Vec<u8>) {
         let len_at = out.len();
         out.extend_from_slice(&[0; 4]);
         out.extend_from_slice(&crc32fast::hash(&self.payload).to_le_bytes());
@@ -202,9 +269,71 @@ impl V1Frame {
     pub fn encode_text(&self, out: &mut Vec<u8>) {
         let mut bin = Vec::new();
         self.write(SECURITY_NONE, &mut bin);
-        out.extend_from_slice(PREFIX);
-        let b64 = BASE64.encode(&bin[PREFIX.len()..]);
-        out.extend_from_slice(b64.as_bytes());
+        binary_to_text(&bin, out);
+    }
+
+    /// Appends the binary frame in AEAD mode (security byte 02) under `key`, with a fresh
+    /// random nonce from the operating system's CSPRNG.
+    pub fn encode_aead(&self, key: &AeadKey, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        use rand::RngCore as _;
+        let mut nonce = [0u8; AEAD_NONCE_LEN];
+        rand::rngs::OsRng
+            .try_fill_bytes(&mut nonce)
+            .map_err(|e| EncodeError::Encryption {
+                reason: format!("drawing the nonce: {e}"),
+            })?;
+        self.encode_aead_with_nonce(key, &nonce, out)
+    }
+
+    /// Appends the binary frame in AEAD mode with the caller's nonce: for test vectors and
+    /// deterministic tests. **Never use a nonce twice with the same key** (ChaCha20-Poly1305
+    /// then leaks the XOR of the plaintexts and allows forgeries); use [`Self::encode_aead`].
+    pub fn encode_aead_with_nonce(
+        &self,
+        key: &AeadKey,
+        nonce: &[u8; AEAD_NONCE_LEN],
+        out: &mut Vec<u8>,
+    ) -> Result<(), EncodeError> {
+        let start = out.len();
+        out.reserve(
+            PREFIX.len()
+                + FIXED_HEADER_LEN
+                + self.variable.len()
+                + AEAD_NONCE_LEN
+                + 8
+                + self.payload.len()
+                + AEAD_TAG_LEN,
+        );
+        self.write_headers(SECURITY_AEAD, out);
+        let headers_end = out.len();
+        out.extend_from_slice(nonce);
+        let sealed_start = out.len();
+        self.write_body(out);
+        let (head, body) = out.split_at_mut(sealed_start);
+        let aad = &head[start + PREFIX.len()..headers_end];
+        match key
+            .cipher()
+            .encrypt_inout_detached(&Nonce::from(*nonce), aad, body.into())
+        {
+            Ok(tag) => {
+                out.extend_from_slice(&tag);
+                Ok(())
+            }
+            Err(_) => {
+                out.truncate(start);
+                Err(EncodeError::Encryption {
+                    reason: "ChaCha20-Poly1305 refused the message length".into(),
+                })
+            }
+        }
+    }
+
+    /// Appends the text form of an AEAD frame (prefix, then base64 of the rest), random nonce.
+    pub fn encode_aead_text(&self, key: &AeadKey, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        let mut bin = Vec::new();
+        self.encode_aead(key, &mut bin)?;
+        binary_to_text(&bin, out);
+        Ok(())
     }
 
     /// Appends the binary frame in HMAC mode (security byte 01, tag over all bytes after the
@@ -218,7 +347,8 @@ impl V1Frame {
         Ok(())
     }
 
-    /// Decodes a binary frame with default [`Limits`] and no key.
+    /// Decodes a binary frame with default [`Limits`] and no key (HMAC and AEAD frames are
+    /// refused with [`DecodeError::SecurityMode`]).
     pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
         Self::decode_with(bytes, &Limits::default(), None)
     }
@@ -260,6 +390,12 @@ impl V1Frame {
             });
         }
         let security = buf[PREFIX.len() + 3];
+        if security == SECURITY_AEAD {
+            return Err(DecodeError::SecurityMode {
+                mode: SECURITY_AEAD,
+                needs: "an outer length from the transport (the AEAD frame's length is encrypted)",
+            });
+        }
         let len_at = PREFIX.len() + header_len;
         let Some(len_bytes) = buf.get(len_at..len_at + 4) else {
             return Ok(None);
@@ -291,7 +427,13 @@ impl V1Frame {
         Ok(header)
     }
 
-    /// Decodes a binary frame. `key` is required for HMAC frames.
+    /// Decodes a binary frame. `key` is required for HMAC frames (at least
+    /// [`MIN_HMAC_KEY_LEN`] bytes) and for AEAD frames (exactly [`AEAD_KEY_LEN`] bytes: see
+    /// [`AeadKey::as_bytes`]); it is ignored for frames with security byte 00.
+    ///
+    /// An AEAD frame is authenticated before anything of its payload is used: a wrong key or
+    /// any altered byte after the prefix gives [`DecodeError::AeadAuthFailed`], a frame too
+    /// short to hold nonce, sealed length and CRC, and tag gives [`DecodeError::Truncated`].
     pub fn decode_with(
         bytes: &[u8],
         limits: &Limits,
@@ -304,60 +446,74 @@ impl V1Frame {
             });
         }
         let (header, body) = parse_header(bytes)?;
-        let mut frame_end = bytes.len();
-        match header.security {
-            SECURITY_NONE => {}
-            SECURITY_HMAC => {
-                let Some(key) = key else {
-                    return Err(DecodeError::SecurityMode {
-                        mode: SECURITY_HMAC,
-                        needs: "an HMAC key",
-                    });
+        let compressed = header.common & common_flags::COMPRESSED != 0;
+        let opened;
+        let (crc, raw) = match header.security {
+            SECURITY_NONE | SECURITY_HMAC => {
+                let frame_end = if header.security == SECURITY_HMAC {
+                    verify_hmac(bytes, key)?
+                } else {
+                    bytes.len()
                 };
-                let mut mac =
-                    hmac_for(key).map_err(|(len, min)| DecodeError::KeyTooShort { len, min })?;
-                if bytes.len() < PREFIX.len() + HMAC_TAG_LEN {
-                    return Err(DecodeError::Truncated {
-                        field: "hmac tag",
-                        needed: HMAC_TAG_LEN,
+                let (payload_len, crc) = match (header.payload_len, header.crc32) {
+                    (Some(l), Some(c)) => (l, c),
+                    _ => {
+                        return Err(DecodeError::Truncated {
+                            field: "payload_len",
+                            needed: 8,
+                        });
+                    }
+                };
+                let payload_start = body;
+                let payload_end = payload_start
+                    .checked_add(payload_len)
+                    .filter(|end| *end <= frame_end)
+                    .ok_or(DecodeError::Truncated {
+                        field: "payload",
+                        needed: (payload_start + payload_len).saturating_sub(frame_end),
+                    })?;
+                if payload_end < frame_end {
+                    return Err(DecodeError::TrailingBytes {
+                        extra: frame_end - payload_end,
                     });
                 }
-                frame_end = bytes.len() - HMAC_TAG_LEN;
-                mac.update(&bytes[PREFIX.len()..frame_end]);
-                mac.verify_slice(&bytes[frame_end..])
-                    .map_err(|_| DecodeError::BadMac)?;
+                (crc, &bytes[payload_start..payload_end])
+            }
+            SECURITY_AEAD => {
+                let Some(key) = key else {
+                    return Err(DecodeError::SecurityMode {
+                        mode: SECURITY_AEAD,
+                        needs: "a 32-byte ChaCha20-Poly1305 key",
+                    });
+                };
+                let key = AeadKey::from_slice(key).ok_or(DecodeError::AeadKeyLength {
+                    len: key.len(),
+                    expected: AEAD_KEY_LEN,
+                })?;
+                opened = open_aead(bytes, header.header_len, &key, compressed, limits)?;
+                let (len_crc, raw) = opened.split_at(8);
+                let payload_len =
+                    u32::from_le_bytes([len_crc[0], len_crc[1], len_crc[2], len_crc[3]]) as usize;
+                if payload_len != raw.len() {
+                    return Err(DecodeError::LengthMismatch {
+                        field: "payload_len",
+                        declared: payload_len,
+                        actual: raw.len(),
+                    });
+                }
+                (
+                    u32::from_le_bytes([len_crc[4], len_crc[5], len_crc[6], len_crc[7]]),
+                    raw,
+                )
             }
             other => {
                 return Err(DecodeError::SecurityMode {
                     mode: other,
-                    needs: "AEAD support (not in this build)",
-                });
-            }
-        }
-        let (payload_len, crc) = match (header.payload_len, header.crc32) {
-            (Some(l), Some(c)) => (l, c),
-            _ => {
-                return Err(DecodeError::Truncated {
-                    field: "payload_len",
-                    needed: 8,
+                    needs: "a security mode this build knows (00 none, 01 HMAC-SHA256, 02 ChaCha20-Poly1305)",
                 });
             }
         };
-        let payload_start = body;
-        let payload_end = payload_start
-            .checked_add(payload_len)
-            .filter(|end| *end <= frame_end)
-            .ok_or(DecodeError::Truncated {
-                field: "payload",
-                needed: (payload_start + payload_len).saturating_sub(frame_end),
-            })?;
-        if payload_end < frame_end {
-            return Err(DecodeError::TrailingBytes {
-                extra: frame_end - payload_end,
-            });
-        }
-        let raw = &bytes[payload_start..payload_end];
-        let payload = if header.common & common_flags::COMPRESSED != 0 {
+        let payload = if compressed {
             compress::brotli_decompress(raw, limits.max_decompressed)?
         } else {
             if raw.len() > limits.max_decompressed {
@@ -395,6 +551,14 @@ impl V1Frame {
     }
 }
 
+/// Appends the text form of a binary frame `bin` (which starts with the prefix): the prefix,
+/// then standard padded base64 of everything after it. Any security mode.
+pub fn binary_to_text(bin: &[u8], out: &mut Vec<u8>) {
+    out.extend_from_slice(PREFIX);
+    let rest = bin.get(PREFIX.len()..).unwrap_or_default();
+    out.extend_from_slice(BASE64.encode(rest).as_bytes());
+}
+
 /// Converts a text-form frame to the binary form (prefix kept).
 pub fn text_to_binary(text: &[u8], limits: &Limits) -> Result<Vec<u8>, DecodeError> {
     if text.len() > limits.max_frame {
@@ -415,6 +579,71 @@ pub fn text_to_binary(text: &[u8], limits: &Limits) -> Result<Vec<u8>, DecodeErr
     Ok(bin)
 }
 
+/// Verifies the HMAC tag of an HMAC frame; returns where the tag starts.
+fn verify_hmac(bytes: &[u8], key: Option<&[u8]>) -> Result<usize, DecodeError> {
+    let Some(key) = key else {
+        return Err(DecodeError::SecurityMode {
+            mode: SECURITY_HMAC,
+            needs: "an HMAC key",
+        });
+    };
+    let mut mac = hmac_for(key).map_err(|(len, min)| DecodeError::KeyTooShort { len, min })?;
+    if bytes.len() < PREFIX.len() + HMAC_TAG_LEN {
+        return Err(DecodeError::Truncated {
+            field: "hmac tag",
+            needed: HMAC_TAG_LEN,
+        });
+    }
+    let frame_end = bytes.len() - HMAC_TAG_LEN;
+    mac.update(&bytes[PREFIX.len()..frame_end]);
+    mac.verify_slice(&bytes[frame_end..])
+        .map_err(|_| DecodeError::BadMac)?;
+    Ok(frame_end)
+}
+
+/// Authenticates and decrypts the sealed part of an AEAD frame; returns
+/// `payload_len ‖ crc32 ‖ payload` (at least 8 bytes). The associated data is
+/// `bytes[PREFIX.len()..PREFIX.len() + header_len]` (fixed and variable header, not the prefix).
+fn open_aead(
+    bytes: &[u8],
+    header_len: usize,
+    key: &AeadKey,
+    compressed: bool,
+    limits: &Limits,
+) -> Result<Vec<u8>, DecodeError> {
+    let headers_end = PREFIX.len() + header_len;
+    let sealed_start = headers_end + AEAD_NONCE_LEN;
+    let min = sealed_start + 8 + AEAD_TAG_LEN;
+    if bytes.len() < min {
+        return Err(DecodeError::Truncated {
+            field: "aead nonce, sealed payload_len and crc32, tag",
+            needed: min - bytes.len(),
+        });
+    }
+    let tag_start = bytes.len() - AEAD_TAG_LEN;
+    // A stored payload is as long as its ciphertext: refuse it before allocating. (The frame
+    // itself was already checked against `max_frame`, which bounds the copy below.)
+    if !compressed && tag_start - sealed_start - 8 > limits.max_decompressed {
+        return Err(DecodeError::DecompressedTooLarge {
+            max: limits.max_decompressed,
+        });
+    }
+    let mut nonce = [0u8; AEAD_NONCE_LEN];
+    nonce.copy_from_slice(&bytes[headers_end..sealed_start]);
+    let mut tag = [0u8; AEAD_TAG_LEN];
+    tag.copy_from_slice(&bytes[tag_start..]);
+    let mut sealed = bytes[sealed_start..tag_start].to_vec();
+    key.cipher()
+        .decrypt_inout_detached(
+            &Nonce::from(nonce),
+            &bytes[PREFIX.len()..headers_end],
+            sealed.as_mut_slice().into(),
+            &Tag::from(tag),
+        )
+        .map_err(|_| DecodeError::AeadAuthFailed)?;
+    Ok(sealed)
+}
+
 fn hmac_for(key: &[u8]) -> Result<HmacSha256, (usize, usize)> {
     if key.len() < MIN_HMAC_KEY_LEN {
         return Err((key.len(), MIN_HMAC_KEY_LEN));
@@ -422,7 +651,8 @@ fn hmac_for(key: &[u8]) -> Result<HmacSha256, (usize, usize)> {
     HmacSha256::new_from_slice(key).map_err(|_| (key.len(), MIN_HMAC_KEY_LEN))
 }
 
-/// Parses prefix, fixed and variable header; returns the header and the payload offset.
+/// Parses prefix, fixed and variable header; returns the header and the payload offset (for
+/// AEAD frames, where the nonce starts).
 fn parse_header(bytes: &[u8]) -> Result<(V1Header, usize), DecodeError> {
     let p = PREFIX.len();
     if !bytes.starts_with(PREFIX) {
@@ -458,6 +688,7 @@ fn parse_header(bytes: &[u8]) -> Result<(V1Header, usize), DecodeError> {
     );
     let body = p + header_len;
     let (payload_len, crc32) = if security == SECURITY_AEAD {
+        // Encrypted; what follows the headers is the nonce, ciphertext and tag.
         (None, None)
     } else {
         let pl = bytes.get(body..body + 8).ok_or(DecodeError::Truncated {
@@ -479,5 +710,10 @@ fn parse_header(bytes: &[u8]) -> Result<(V1Header, usize), DecodeError> {
         payload_len,
         crc32,
     };
-    Ok((header, body + 8))
+    let payload_offset = if security == SECURITY_AEAD {
+        body
+    } else {
+        body + 8
+    };
+    Ok((header, payload_offset))
 }
