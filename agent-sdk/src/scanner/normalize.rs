@@ -15,6 +15,13 @@
 //! Every folded byte keeps its source span in an [`OffsetMap`]. The same pass reports control characters,
 //! ANSI escapes, bidi controls, invisible characters inside words, tag-character smuggling, variation
 //! selector runs, words that mix Latin with look-alike letters, and base64/hex blobs to decode.
+//!
+//! Speed: plain prose goes 64 bytes at a time. A block is classified with SSE2 compares turned into
+//! bit masks (`plain_block`); when it holds only letters, single spaces or newlines and
+//! punctuation, it is folded up to its last space straight from the masks (one lower-cased copy, one
+//! offset-map run, words found with bit tricks and looked up in the lower-cased block). Everything
+//! else goes the per-byte way; `block_path_matches_reference` and `fast_path_matches_reference`
+//! check that both give identical results.
 
 use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 
