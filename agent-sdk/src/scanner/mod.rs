@@ -602,16 +602,12 @@ impl Scanner {
         if !probe.is_some_and(|h| rule.may_match(h)) {
             return;
         }
-        let before = |re: &regex::Regex| {
-            let lo = ftext.floor_char_boundary(p.saturating_sub(80));
-            re.is_match(&ftext[lo..p])
-        };
         // A required look-behind drops the hit, so it runs first (it usually fails: "dan" without
         // "you are" before it); a boost only changes the score of a match, so it runs after the
         // regex matched (most regex runs fail: "$ref" for the `$KEY` rule). Both are pure, so the
         // order does not change the result.
         if let Some((re, Before::Require)) = &rule.before
-            && !before(re)
+            && !looks_back(re, ftext, p)
         {
             return;
         }
@@ -644,7 +640,7 @@ impl Scanner {
             return;
         };
         let score = match &rule.before {
-            Some((re, Before::Boost(s))) if before(re) => *s,
+            Some((re, Before::Boost(s))) if looks_back(re, ftext, p) => *s,
             _ => def.score,
         };
         hits.push(Hit::new(def.name, def.category, score, s, end));
@@ -755,6 +751,13 @@ impl Scanner {
             });
         }
     }
+}
+
+/// Whether a rule's look-behind `re` (anchored with `$`) matches the folded text just before byte `p`.
+#[inline(never)]
+fn looks_back(re: &regex::Regex, ftext: &str, p: usize) -> bool {
+    let lo = ftext.floor_char_boundary(p.saturating_sub(80));
+    re.is_match(&ftext[lo..p])
 }
 
 /// Whether only spaces and list/markup characters lie between the last line start and `p`.
