@@ -468,33 +468,7 @@ impl Scanner {
             Some((&self.rules.words, &self.rules.symbols)),
         );
         let mut hits = Vec::with_capacity(8);
-        // Triggers that start with a word: the folding pass already looked each word up.
-        let fbytes = folded.text.as_bytes();
-        for &(p, word) in &folded.word_hits {
-            let Some(candidates) = self.rules.word_triggers.get(usize::from(word)) else {
-                continue;
-            };
-            let rest = &fbytes[p..];
-            let window = rest.get(..16).map(|w| {
-                let mut buf = [0u8; 16];
-                buf.copy_from_slice(w);
-                u128::from_le_bytes(buf)
-            });
-            for t in candidates {
-                if let Some(len) = self.rules.word_trigger_at(t, window, rest) {
-                    self.run_trigger(t.tid, p, p + len, text, &folded, &mut hits);
-                }
-            }
-        }
-        // Triggers that start with a symbol, at the positions the folding pass recorded.
-        for &p in &folded.symbol_hits {
-            let rest = &folded.text.as_bytes()[p..];
-            for tid in self.rules.symbols.candidates(rest) {
-                if let Some(len) = self.rules.trigger_at(tid, rest) {
-                    self.run_trigger(tid, p, p + len, text, &folded, &mut hits);
-                }
-            }
-        }
+        self.trigger_hits(text, &folded, &mut hits);
         hits.extend(folded.hits.iter().cloned());
         if depth < self.config.max_decode_depth {
             for blob in &folded.blobs {
@@ -524,29 +498,72 @@ impl Scanner {
         hits
     }
 
-    /// Runs the rules of trigger `tid`, found at folded bytes `p..e`: those whose lead bytes admit the
-    /// text after the trigger (see `rules::TriggerPlan`), in table order.
+    /// The hits of the triggers the folding pass found in `folded` (of `text`), in the order of its word
+    /// hits, then its symbol hits.
+    ///
+    /// A trigger whose [`rules::RuleSet::lead_mask`] leaves no rule is skipped before
+    /// [`run_trigger`](Self::run_trigger): every rule it drops is one `Compiled::may_match` would reject.
     #[inline]
+    fn trigger_hits(&self, text: &str, folded: &normalize::Folded, hits: &mut Vec<Hit>) {
+        // Triggers that start with a word: the folding pass already looked each word up.
+        let fbytes = folded.text.as_bytes();
+        let caches = &mut rules::DfaCaches::new(&self.rules.dfa_caches);
+        for &(p, word) in &folded.word_hits {
+            let rest = &fbytes[p..];
+            self.rules
+                .word_triggers_at(usize::from(word), rest, |t, len| {
+                    let v = self.rules.lead_mask(t.tid, fbytes, p + len);
+                    if v.mask != 0 || v.tail {
+                        self.run_trigger(t.tid, p, p + len, v, text, folded, hits, caches);
+                    }
+                });
+        }
+        // Triggers that start with a symbol, at the positions the folding pass recorded.
+        for &p in &folded.symbol_hits {
+            let rest = &fbytes[p..];
+            for tid in self.rules.symbols.candidates(rest) {
+                if let Some(len) = self.rules.trigger_at(tid, rest) {
+                    let v = self.rules.lead_mask(tid, fbytes, p + len);
+                    if v.mask != 0 || v.tail {
+                        self.run_trigger(tid, p, p + len, v, text, folded, hits, caches);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs the rules of trigger `tid`, found at folded bytes `p..e` with [`rules::RuleSet::lead_mask`]
+    /// `v`: those whose lead bytes admit the text after the trigger (see `rules::TriggerPlan`) and that
+    /// the group DFA leaves, in table order (set bits of the mask, then the rules past
+    /// [`rules::PLANNED_RULES`]).
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the hot loop's state, passed by register"
+    )]
+    #[inline(never)]
     fn run_trigger(
         &self,
         tid: usize,
         p: usize,
         e: usize,
+        v: rules::Visit,
         text: &str,
         folded: &normalize::Folded,
         hits: &mut Vec<Hit>,
+        caches: &mut rules::DfaCaches<'_>,
     ) {
-        let (after, mask, walked) = self.rules.rules_to_visit(tid, &folded.text, e);
-        for (j, &ri) in self.rules.by_trigger[tid].iter().enumerate() {
-            let walk = if j < rules::PLANNED_RULES {
-                if mask >> j & 1 == 0 {
-                    continue;
-                }
-                walked >> j & 1 == 0
-            } else {
-                true
-            };
-            self.run_rule(ri, p, e, after, walk, text, folded, hits);
+        let (mut mask, walked) = self.rules.group_filter(tid, &folded.text, v, caches);
+        let list = &self.rules.by_trigger[tid];
+        while mask != 0 {
+            let j = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            let walk = walked >> j & 1 == 0;
+            self.run_rule(list[j], p, e, v.after, walk, text, folded, hits, caches);
+        }
+        if v.tail {
+            for &ri in &list[rules::PLANNED_RULES..] {
+                self.run_rule(ri, p, e, v.after, true, text, folded, hits, caches);
+            }
         }
     }
 
@@ -568,6 +585,7 @@ impl Scanner {
         text: &str,
         folded: &normalize::Folded,
         hits: &mut Vec<Hit>,
+        caches: &mut rules::DfaCaches<'_>,
     ) {
         let ftext = folded.text.as_str();
         let fbytes = ftext.as_bytes();
@@ -584,15 +602,14 @@ impl Scanner {
         if !probe.is_some_and(|h| rule.may_match(h)) {
             return;
         }
-        let mut score = def.score;
-        if let Some((re, what)) = &rule.before {
-            let lo = ftext.floor_char_boundary(p.saturating_sub(80));
-            let ok = re.is_match(&ftext[lo..p]);
-            match what {
-                Before::Require if !ok => return,
-                Before::Boost(s) if ok => score = *s,
-                _ => {}
-            }
+        // A required look-behind drops the hit, so it runs first (it usually fails: "dan" without
+        // "you are" before it); a boost only changes the score of a match, so it runs after the
+        // regex matched (most regex runs fail: "$ref" for the `$KEY` rule). Both are pure, so the
+        // order does not change the result.
+        if let Some((re, Before::Require)) = &rule.before
+            && !looks_back(re, ftext, p)
+        {
+            return;
         }
         let span = match def.view {
             View::Folded => {
@@ -601,7 +618,8 @@ impl Scanner {
                     None => Some(e),
                     Some(_) => {
                         let hi = ftext.floor_char_boundary((from + def.window).min(ftext.len()));
-                        rule.find_end(&ftext[from..hi], walk).map(|end| from + end)
+                        rule.find_end(&ftext[from..hi], walk, caches)
+                            .map(|end| from + end)
                     }
                 };
                 end.map(|end| folded.map.span(p, end.max(e)))
@@ -612,14 +630,20 @@ impl Scanner {
                     None => Some(folded.map.span(p, e)),
                     Some(_) => {
                         let hi = text.floor_char_boundary((tp + def.window).min(text.len()));
-                        rule.find_end(&text[tp..hi], walk).map(|end| (tp, tp + end))
+                        rule.find_end(&text[tp..hi], walk, caches)
+                            .map(|end| (tp, tp + end))
                     }
                 }
             }
         };
-        if let Some((s, end)) = span {
-            hits.push(Hit::new(def.name, def.category, score, s, end));
-        }
+        let Some((s, end)) = span else {
+            return;
+        };
+        let score = match &rule.before {
+            Some((re, Before::Boost(s))) if looks_back(re, ftext, p) => *s,
+            _ => def.score,
+        };
+        hits.push(Hit::new(def.name, def.category, score, s, end));
     }
 
     /// The per-rule loop before `rules::TriggerPlan`, kept as the reference the fast path is tested against:
@@ -729,6 +753,13 @@ impl Scanner {
     }
 }
 
+/// Whether a rule's look-behind `re` (anchored with `$`) matches the folded text just before byte `p`.
+#[inline(never)]
+fn looks_back(re: &regex::Regex, ftext: &str, p: usize) -> bool {
+    let lo = ftext.floor_char_boundary(p.saturating_sub(80));
+    re.is_match(&ftext[lo..p])
+}
+
 /// Whether only spaces and list/markup characters lie between the last line start and `p`.
 fn at_line_start(b: &[u8], p: usize) -> bool {
     let lo = p.saturating_sub(12);
@@ -749,16 +780,16 @@ mod trigger_tests {
 
     static SCANNER: std::sync::LazyLock<Scanner> = std::sync::LazyLock::new(Scanner::default);
 
-    /// The trigger loops of [`Scanner::hits`] over `text`, running each hit through the fast path and
-    /// through the reference loop.
+    /// The trigger loops of [`Scanner::hits`] over `text` (fast path: `trigger_hits`) and the reference:
+    /// every trigger of each hit's word or symbol checked with `trigger_at`, then the per-rule loop.
     fn both(text: &str, separators: bool) -> (Vec<Hit>, Vec<Hit>) {
         let sc = &*SCANNER;
         let folded =
             normalize::fold_with(text, separators, Some((&sc.rules.words, &sc.rules.symbols)));
         let fb = folded.text.as_bytes();
         let (mut fast, mut slow) = (Vec::new(), Vec::new());
+        sc.trigger_hits(text, &folded, &mut fast);
         let mut run = |tid: usize, p: usize, e: usize| {
-            sc.run_trigger(tid, p, e, text, &folded, &mut fast);
             sc.run_trigger_reference(tid, p, e, text, &folded, &mut slow);
         };
         for &(p, word) in &folded.word_hits {

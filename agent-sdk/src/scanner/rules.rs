@@ -5,16 +5,20 @@
 //! the length and first, second and last byte), and each byte that can start a symbol trigger (`$`, `![`, `<|`, `/etc/`...) is
 //! recorded for the [`SymbolTable`]. (An Aho-Corasick automaton over all ~380 triggers was measured at
 //! about 3 ns/byte here, more than the whole folding pass, so triggers ride on the pass that already
-//! visits every word.) Each trigger hit then runs only its own rules, each through cheaper checks
-//! first, so the cost stays linear in the input:
+//! visits every word.) A word hit compares the text only with those of the word's triggers that the
+//! two bytes after the word admit ([`WordFilter`]). Each trigger hit then runs only its own rules, each
+//! through cheaper checks first, so the cost stays linear in the input:
 //! 1. the first two bytes after the trigger index two per-trigger tables of the rules' lead bytes
-//!    ([`TriggerPlan`]): rules whose literal prefixes cannot start there are not visited;
+//!    ([`TriggerPlan`]): rules whose literal prefixes cannot start there are not visited, and a
+//!    trigger with no rule left is not run at all;
 //! 2. a literal-prefix check (the prefixes compared as 16-byte values, bucketed by second byte);
 //! 3. the rule's anchored regex as a lazy DFA walked byte by byte on a short window
 //!    ([`RejectDfa`]), which rejects most windows within a few bytes; the rules of a trigger that
-//!    read the same window (the prompt-leak family after "show ") are first walked together, by one
-//!    DFA of all their regexes, in step 1;
-//! 4. only then `Regex::find` on the same window, for the match's end.
+//!    read the same window (the prompt-leak family after "show ") are first checked together, by
+//!    their literal prefixes and then by one DFA of all their regexes, in step 1 (the DFAs' caches
+//!    are taken from their per-thread pool once per trigger loop, [`DfaCaches`]);
+//! 4. only then `Regex::find` on the same window, for the match's end (and, for a rule whose
+//!    look-behind only boosts the score, that look-behind only after a match).
 //!
 //! Every step before the last only rejects what the last would have rejected (tested against the
 //! plain per-rule loop).
@@ -379,14 +383,38 @@ pub(crate) struct Compiled {
     reject: Option<RejectDfa>,
 }
 
-/// Cache constructor of a [`RejectDfa`]'s pool.
-type CacheFn = Box<
-    dyn Fn() -> hybrid::dfa::Cache
+/// Constructor of the caches of all [`RejectDfa`]s (one per DFA, by [`RejectDfa::slot`]).
+type CachesFn = Box<
+    dyn Fn() -> Vec<hybrid::dfa::Cache>
         + Send
         + Sync
         + std::panic::UnwindSafe
         + std::panic::RefUnwindSafe,
 >;
+
+/// The per-thread pool of the caches of all [`RejectDfa`]s: one `Vec` per thread, taken once per
+/// trigger loop ([`DfaCaches`]) rather than once per DFA walk (a pool guard costs about 40
+/// instructions, a large share of a walk that dies within a few bytes).
+pub(crate) type CachePool = Pool<Vec<hybrid::dfa::Cache>, CachesFn>;
+
+/// The caches of all [`RejectDfa`]s for one trigger loop, taken from [`RuleSet::dfa_caches`] at the
+/// first walk and given back when dropped.
+pub(crate) struct DfaCaches<'a> {
+    pool: &'a CachePool,
+    guard: Option<regex_automata::util::pool::PoolGuard<'a, Vec<hybrid::dfa::Cache>, CachesFn>>,
+}
+
+impl<'a> DfaCaches<'a> {
+    pub(crate) fn new(pool: &'a CachePool) -> Self {
+        Self { pool, guard: None }
+    }
+
+    #[inline]
+    fn get(&mut self, slot: usize) -> &mut hybrid::dfa::Cache {
+        let pool = self.pool;
+        &mut self.guard.get_or_insert_with(|| pool.get())[slot]
+    }
+}
 
 /// A rule's anchored regex as a lazy DFA (the engine `regex` itself runs), walked by hand so that a
 /// window the regex does not match is rejected without the search set-up of `Regex::find` (most regex
@@ -398,31 +426,31 @@ type CacheFn = Box<
 /// non-ASCII text under Unicode `\b`, a cache failure) answers "maybe" and the regex runs as before.
 struct RejectDfa {
     dfa: hybrid::dfa::DFA,
-    caches: Pool<hybrid::dfa::Cache, CacheFn>,
+    /// Index of its cache in [`RuleSet::dfa_caches`]' vectors.
+    slot: usize,
 }
 
 impl RejectDfa {
     /// The DFA of the patterns (each `^(?:pattern)`; with several, "no match" means none of them), or
     /// `None` if it cannot be built (the regexes then always run).
-    fn new(anchored_patterns: &[&str]) -> Option<Self> {
+    /// `all` collects every DFA built, in slot order, for [`RuleSet::dfa_caches`].
+    fn new(anchored_patterns: &[&str], all: &mut Vec<hybrid::dfa::DFA>) -> Option<Self> {
         let dfa = hybrid::dfa::DFA::builder()
             .configure(hybrid::dfa::Config::new().unicode_word_boundary(true))
             .build_many(anchored_patterns)
             .ok()?;
-        let for_pool = dfa.clone();
-        let create: CacheFn = Box::new(move || for_pool.create_cache());
+        all.push(dfa.clone());
         Some(Self {
             dfa,
-            caches: Pool::new(create),
+            slot: all.len() - 1,
         })
     }
 
     /// False if no match of the regex starts at the beginning of `hay` (a haystack of its own, as the
     /// regex sees it); true if one may.
     #[inline]
-    fn may_match(&self, hay: &str) -> bool {
-        let mut cache = self.caches.get();
-        let cache = &mut *cache;
+    fn may_match(&self, caches: &mut DfaCaches<'_>, hay: &str) -> bool {
+        let cache = caches.get(self.slot);
         let input = Input::new(hay).anchored(Anchored::Yes);
         let Ok(mut sid) = self.dfa.start_state_forward(cache, &input) else {
             return true;
@@ -551,6 +579,8 @@ pub(crate) struct RuleSet {
     plans: Vec<TriggerPlan>,
     /// The tables of [`TriggerPlan::table`], shared by triggers that start the same rules.
     plan_tables: Vec<PlanTable>,
+    /// The caches of every [`RejectDfa`] (rules' and groups'), pooled per thread.
+    pub(crate) dfa_caches: CachePool,
     /// Triggers that start with a letter or digit, found by their first word (see [`WordTable`]).
     pub(crate) words: WordTable,
     /// Triggers that start with a symbol (`$`, `![`, `/etc/`, `<|`, ...), by first byte; the folding
@@ -563,6 +593,29 @@ pub(crate) struct RuleSet {
     /// Word id → its triggers as [`WordTrigger`]s, in `trigger_ids` order: the hot loop over word hits
     /// compares one 16-byte window with each, without per-trigger lookups.
     pub(crate) word_triggers: Vec<Vec<WordTrigger>>,
+    /// Word id → which of its `word_triggers` the two bytes after the word leave (see [`WordFilter`]).
+    word_filters: Vec<WordFilter>,
+    /// The byte tables of the [`WordFilter`]s (identical ones shared).
+    word_filter_tables: Vec<[u32; 256]>,
+}
+
+/// Per word id: a necessary condition on the two folded bytes right after the word (`at` and
+/// `at + 1` from the hit, `at` the word's length) for each of its triggers, so that a hit compares
+/// the 16-byte window only with the triggers that can still start there ("not" has a dozen triggers,
+/// "you" eight; after "you " most are excluded by the next letter).
+///
+/// Bit `i` of `tables[k][b]` is set when trigger `i` of the word is at most `at + k` bytes long or has
+/// byte `b` at `at + k`. If the text at the hit starts with trigger `i`, its bytes at `at` and `at + 1`
+/// (when it has them) are the text's, so the bit is set in both lookups: a trigger whose bit is clear
+/// cannot match. Words with one trigger, or more than 32, have no tables (every trigger is compared).
+#[derive(Debug, Clone, Copy)]
+struct WordFilter {
+    /// Offset from the hit of the first byte looked up.
+    at: usize,
+    /// The mask of all the word's triggers (used when fewer than `at + 2` bytes follow the hit).
+    all: u32,
+    /// Indices into [`RuleSet::word_filter_tables`] for the bytes at `at` and `at + 1`.
+    tables: Option<[u32; 2]>,
 }
 
 /// A trigger that starts with a word, ready for [`RuleSet::word_trigger_at`].
@@ -595,6 +648,22 @@ struct TriggerPlan {
     back: usize,
     /// Index into [`RuleSet::plan_tables`].
     table: usize,
+    /// Whether the trigger starts more than [`PLANNED_RULES`] rules (the later ones are always visited).
+    tail: bool,
+}
+
+/// The first, table-only step of choosing the rules of one trigger hit ([`RuleSet::lead_mask`]): where its rules probe
+/// and which of them the lead bytes there leave. With `mask == 0 && !tail` no rule can match and the
+/// trigger is skipped without running it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Visit {
+    /// The probe position: the trigger's end, or its trailing space.
+    pub(crate) after: usize,
+    /// Over `by_trigger[tid]`: the rules visited whatever follows, and those whose lead bytes admit
+    /// the two bytes at `after`.
+    pub(crate) mask: u32,
+    /// See [`TriggerPlan::tail`].
+    pub(crate) tail: bool,
 }
 
 /// Rules of one trigger that [`TriggerPlan`] can filter; later ones are always visited.
@@ -608,7 +677,24 @@ struct PlanTable {
     /// anchored at the trigger's start, the same `window`), when there are at least two: their mask,
     /// their window and one DFA of all their regexes. Its "no match" drops them all at once (for
     /// "show the report", the four prompt-leak and environment rules die on the same byte).
-    group: Option<(u32, usize, RejectDfa)>,
+    group: Option<Group>,
+}
+
+/// See [`PlanTable::group`].
+struct Group {
+    /// The rules of the group, as bits over the trigger's rules.
+    mask: u32,
+    /// Their common `window`.
+    window: usize,
+    /// One DFA of all their regexes.
+    dfa: RejectDfa,
+    /// When every rule of the group has literal prefixes: all of them, each cut to at most 15 bytes (a
+    /// prefix of a prefix is still a necessary condition). Every rule of the group probes them at the
+    /// same place (`Compiled::may_match` on the folded text from the probe position), so when none
+    /// starts there each rule would be dropped by its own `may_match`: the group goes without its DFA
+    /// walk (the walk costs far more than one packed comparison, and most hits of "show", "tell"
+    /// or "your" in prose fail here: "show the report").
+    prefixes: Option<PackedPrefixes>,
 }
 
 impl RuleSet {
@@ -617,6 +703,7 @@ impl RuleSet {
         triggers: &[&'static str],
         by_trigger: &[Vec<usize>],
         rules: &[Compiled],
+        dfas: &mut Vec<hybrid::dfa::DFA>,
     ) -> (Vec<TriggerPlan>, Vec<PlanTable>) {
         let mut tables: Vec<(&[usize], PlanTable)> = Vec::new();
         let mut plans = Vec::with_capacity(triggers.len());
@@ -640,7 +727,7 @@ impl RuleSet {
                             }
                         }
                     }
-                    let group = Self::group(list, rules);
+                    let group = Self::group(list, rules, dfas);
                     tables.push((list.as_slice(), PlanTable { lead: masks, group }));
                     tables.len() - 1
                 }
@@ -649,13 +736,18 @@ impl RuleSet {
                 always,
                 back: usize::from(t.ends_with(' ')),
                 table,
+                tail: list.len() > PLANNED_RULES,
             });
         }
         (plans, tables.into_iter().map(|(_, m)| m).collect())
     }
 
     /// [`PlanTable::group`] of a trigger's rules.
-    fn group(list: &[usize], rules: &[Compiled]) -> Option<(u32, usize, RejectDfa)> {
+    fn group(
+        list: &[usize],
+        rules: &[Compiled],
+        dfas: &mut Vec<hybrid::dfa::DFA>,
+    ) -> Option<Group> {
         let in_group =
             |r: &Compiled| r.def.view == View::Folded && !r.def.from_start && r.regex.is_some();
         let window = list
@@ -678,42 +770,183 @@ impl RuleSet {
             return None;
         }
         let patterns: Vec<&str> = patterns.iter().map(String::as_str).collect();
-        Some((mask, window, RejectDfa::new(&patterns)?))
+        let dfa = RejectDfa::new(&patterns, dfas)?;
+        let mut all = Vec::new();
+        let mut every_rule_has_prefixes = true;
+        for (j, &ri) in list.iter().enumerate().take(PLANNED_RULES) {
+            if mask >> j & 1 == 1 {
+                match &rules[ri].prefixes {
+                    Some(p) => all.extend(p.iter().map(|l| l[..l.len().min(15)].to_vec())),
+                    None => every_rule_has_prefixes = false,
+                }
+            }
+        }
+        all.sort();
+        all.dedup();
+        let prefixes = every_rule_has_prefixes
+            .then(|| PackedPrefixes::new(&all))
+            .flatten();
+        Some(Group {
+            mask,
+            window,
+            dfa,
+            prefixes,
+        })
     }
 
     /// For a hit of trigger `tid` ending at folded byte `e` of `fbytes`: the probe position of its folded
     /// rules that are not anchored at the trigger's start (on the trigger's trailing space, else `e`),
     /// and a mask over `by_trigger[tid]` (bit `j` for rule `j`; rules from [`PLANNED_RULES`] on are not
-    /// in it and must always be visited) of the rules `Compiled::may_match` might accept.
-    /// `ftext` is the folded text; the group's DFA runs on the window its rules' regexes would see, and
-    /// drops them from the mask when none of those regexes matches there.
-    #[inline]
-    /// The third value masks the rules the group's DFA did not reject: some regex of the group matches,
-    /// so they skip their own DFA walk (see [`Compiled::find_end`]).
-    pub(crate) fn rules_to_visit(&self, tid: usize, ftext: &str, e: usize) -> (usize, u32, u32) {
+    /// in it and must always be visited, `tail`) of the rules `Compiled::may_match` might accept.
+    /// Two table lookups: the trigger loop calls it before [`group_filter`](Self::group_filter).
+    #[inline(always)]
+    pub(crate) fn lead_mask(&self, tid: usize, fbytes: &[u8], e: usize) -> Visit {
         let plan = self.plans[tid];
         let after = e - plan.back;
-        let table = &self.plan_tables[plan.table];
-        let [first, second] = &table.lead;
-        let fbytes = ftext.as_bytes();
+        let [first, second] = &self.plan_tables[plan.table].lead;
         let lead = match fbytes.get(after..).unwrap_or_default() {
             [a, b, ..] => first[usize::from(*a)] & second[usize::from(*b)],
             [a] => first[usize::from(*a)],
             [] => 0,
         };
-        let mut mask = plan.always | lead;
+        Visit {
+            after,
+            mask: plan.always | lead,
+            tail: plan.tail,
+        }
+    }
+
+    /// The second step for a hit of trigger `tid` whose [`lead_mask`](Self::lead_mask) is `v`, in the
+    /// folded text `ftext`: the group's DFA runs on the window its rules' regexes would see, and drops
+    /// them from the mask when none of those regexes matches there. Returns the mask and the rules the
+    /// group's DFA did not reject (some regex of the group matches, so they skip their own DFA walk;
+    /// see [`Compiled::find_end`]).
+    #[inline]
+    pub(crate) fn group_filter(
+        &self,
+        tid: usize,
+        ftext: &str,
+        v: Visit,
+        caches: &mut DfaCaches<'_>,
+    ) -> (u32, u32) {
+        let table = &self.plan_tables[self.plans[tid].table];
+        let mut mask = v.mask;
         let mut walked = 0;
-        if let Some((group, window, dfa)) = &table.group
-            && mask & group != 0
+        if let Some(g) = &table.group
+            && mask & g.mask != 0
         {
-            let hi = ftext.floor_char_boundary((after + window).min(ftext.len()));
-            if dfa.may_match(&ftext[after..hi]) {
-                walked = *group;
+            let after = v.after;
+            let rest = ftext.as_bytes().get(after..).unwrap_or_default();
+            let no_prefix = match (&g.prefixes, rest.first_chunk::<16>()) {
+                (Some(packed), Some(w)) => !packed.any(w),
+                _ => false,
+            };
+            if no_prefix {
+                mask &= !g.mask;
             } else {
-                mask &= !group;
+                let hi = ftext.floor_char_boundary((after + g.window).min(ftext.len()));
+                if g.dfa.may_match(caches, &ftext[after..hi]) {
+                    walked = g.mask;
+                } else {
+                    mask &= !g.mask;
+                }
             }
         }
-        (after, mask, walked)
+        (mask, walked)
+    }
+
+    /// Calls `f(t, len)` for each trigger `t` of word `word` that the folded text `rest` (from the word
+    /// hit on) starts with, `len` its length, in `word_triggers` order.
+    #[inline(always)]
+    pub(crate) fn word_triggers_at(
+        &self,
+        word: usize,
+        rest: &[u8],
+        mut f: impl FnMut(&WordTrigger, usize),
+    ) {
+        let (Some(candidates), Some(filter)) =
+            (self.word_triggers.get(word), self.word_filters.get(word))
+        else {
+            return;
+        };
+        let window = rest.first_chunk::<16>().map(|w| u128::from_le_bytes(*w));
+        let Some([t0, t1]) = filter.tables else {
+            for t in candidates {
+                if let Some(len) = self.word_trigger_at(t, window, rest) {
+                    f(t, len);
+                }
+            }
+            return;
+        };
+        let mut mask = match rest.get(filter.at..filter.at + 2) {
+            Some(&[a, b]) => {
+                self.word_filter_tables[t0 as usize][usize::from(a)]
+                    & self.word_filter_tables[t1 as usize][usize::from(b)]
+            }
+            _ => filter.all,
+        };
+        while mask != 0 {
+            let i = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            let t = &candidates[i];
+            if let Some(len) = self.word_trigger_at(t, window, rest) {
+                f(t, len);
+            }
+        }
+    }
+
+    /// Builds the [`WordFilter`]s of `word_triggers` and their shared tables.
+    fn word_filters(
+        triggers: &[&'static str],
+        word_triggers: &[Vec<WordTrigger>],
+    ) -> (Vec<WordFilter>, Vec<[u32; 256]>) {
+        let mut tables: Vec<[u32; 256]> = Vec::new();
+        let mut intern = |t: [u32; 256]| -> u32 {
+            match tables.iter().position(|x| *x == t) {
+                Some(i) => i as u32,
+                None => {
+                    tables.push(t);
+                    (tables.len() - 1) as u32
+                }
+            }
+        };
+        let filters = word_triggers
+            .iter()
+            .map(|list| {
+                let at = list.first().map_or(0, |t| {
+                    let b = triggers[t.tid].as_bytes();
+                    b.iter()
+                        .position(|c| !c.is_ascii_alphanumeric())
+                        .unwrap_or(b.len())
+                });
+                let n = list.len();
+                if !(2..=32).contains(&n) {
+                    return WordFilter {
+                        at,
+                        all: u32::MAX,
+                        tables: None,
+                    };
+                }
+                let all = if n == 32 { u32::MAX } else { (1u32 << n) - 1 };
+                let mut pair = [0u32; 2];
+                for (k, slot) in pair.iter_mut().enumerate() {
+                    let mut table = [0u32; 256];
+                    for (i, t) in list.iter().enumerate() {
+                        match triggers[t.tid].as_bytes().get(at + k) {
+                            None => table.iter_mut().for_each(|bits| *bits |= 1 << i),
+                            Some(&c) => table[usize::from(c)] |= 1 << i,
+                        }
+                    }
+                    *slot = intern(table);
+                }
+                WordFilter {
+                    at,
+                    all,
+                    tables: Some(pair),
+                }
+            })
+            .collect();
+        (filters, tables)
     }
 
     /// The length of trigger `t` if `hay` starts with it; `window` is the first 16 bytes of `hay` as
@@ -1006,6 +1239,7 @@ impl RuleSet {
         let mut triggers: Vec<&'static str> = Vec::new();
         let mut by_trigger: Vec<Vec<usize>> = Vec::new();
         let mut rules = Vec::with_capacity(RULES.len());
+        let mut dfas = Vec::new();
         for (idx, def) in RULES.iter().enumerate() {
             let (regex, reject) = if def.pattern.is_empty() {
                 (None, None)
@@ -1015,7 +1249,7 @@ impl RuleSet {
                     rule: def.name,
                     source,
                 })?;
-                (Some(re), RejectDfa::new(&[&pat]))
+                (Some(re), RejectDfa::new(&[&pat], &mut dfas))
             };
             let before = match def.before {
                 Some((p, what)) => Some((
@@ -1063,7 +1297,9 @@ impl RuleSet {
                 }
             }
         }
-        let (plans, plan_tables) = Self::plan(&triggers, &by_trigger, &rules);
+        let (plans, plan_tables) = Self::plan(&triggers, &by_trigger, &rules, &mut dfas);
+        let create: CachesFn = Box::new(move || dfas.iter().map(|d| d.create_cache()).collect());
+        let dfa_caches = Pool::new(create);
         let words = WordTable::build(&triggers);
         let symbols = SymbolTable::build(&triggers);
         let packed = triggers
@@ -1089,14 +1325,18 @@ impl RuleSet {
                     })
                     .collect()
             })
-            .collect();
+            .collect::<Vec<_>>();
+        let (word_filters, word_filter_tables) = Self::word_filters(&triggers, &word_triggers);
         Ok(Self {
+            word_filters,
+            word_filter_tables,
             word_triggers,
             packed,
             triggers,
             by_trigger,
             plans,
             plan_tables,
+            dfa_caches,
             words,
             symbols,
             rules,
@@ -1180,11 +1420,16 @@ impl Compiled {
     /// `walk`: reject with the rule's DFA first (false when a group DFA just said one of its regexes
     /// matches here, which makes a match likely).
     #[inline]
-    pub(crate) fn find_end(&self, hay: &str, walk: bool) -> Option<usize> {
+    pub(crate) fn find_end(
+        &self,
+        hay: &str,
+        walk: bool,
+        caches: &mut DfaCaches<'_>,
+    ) -> Option<usize> {
         let re = self.regex.as_ref()?;
         if walk
             && let Some(reject) = &self.reject
-            && !reject.may_match(hay)
+            && !reject.may_match(caches, hay)
         {
             return None;
         }
@@ -1308,6 +1553,16 @@ mod tests {
                 for c in candidates {
                     proptest::prop_assert_eq!(set.word_trigger_at(c, window, hay), set.trigger_at(c.tid, hay));
                 }
+            }
+            // The word filters only skip triggers that do not start `hay`.
+            for (word, candidates) in set.word_triggers.iter().enumerate() {
+                let mut found = Vec::new();
+                set.word_triggers_at(word, hay, |c, len| found.push((c.tid, len)));
+                let plain: Vec<_> = candidates
+                    .iter()
+                    .filter_map(|c| set.trigger_at(c.tid, hay).map(|len| (c.tid, len)))
+                    .collect();
+                proptest::prop_assert_eq!(found, plain);
             }
         }
     }
