@@ -1335,28 +1335,40 @@ mod tests {
         }
     }
 
+    /// `fold_with` and the per-byte `fold_reference` agree, with and without trigger tables.
+    fn same_as_reference(
+        s: &str,
+        separators: bool,
+    ) -> Result<(), proptest::test_runner::TestCaseError> {
+        let set = &*RULES;
+        let tables = Some((&set.words, &set.symbols));
+        proptest::prop_assert_eq!(
+            fold_with(s, separators, tables),
+            fold_reference(s, separators, tables)
+        );
+        proptest::prop_assert_eq!(
+            fold_with(s, separators, None),
+            fold_reference(s, separators, None)
+        );
+        Ok(())
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
 
         /// The block fast path on long prose gives exactly what the per-byte loop gives.
         #[test]
         fn block_path_matches_reference(s in prose(), separators in proptest::bool::ANY) {
-            let set = &*RULES;
-            let tables = Some((&set.words, &set.symbols));
             let s = if separators { s.replace('|', "\0") } else { s };
-            proptest::prop_assert_eq!(fold_with(&s, separators, tables), fold_reference(&s, separators, tables));
-            proptest::prop_assert_eq!(fold_with(&s, separators, None), fold_reference(&s, separators, None));
+            same_as_reference(&s, separators)?;
         }
 
         /// The ASCII fast path gives exactly what the per-byte loop gives: text, offset map, findings,
         /// blobs, trigger positions.
         #[test]
         fn fast_path_matches_reference(s in tricky(), separators in proptest::bool::ANY) {
-            let set = &*RULES;
-            let tables = Some((&set.words, &set.symbols));
             let s = if separators { s.replace('.', "\0") } else { s };
-            proptest::prop_assert_eq!(fold_with(&s, separators, tables), fold_reference(&s, separators, tables));
-            proptest::prop_assert_eq!(fold_with(&s, separators, None), fold_reference(&s, separators, None));
+            same_as_reference(&s, separators)?;
         }
 
         #[test]
