@@ -2,7 +2,7 @@
 //!
 //! Every rule names the words that can start it (*triggers*). Triggers are found during the single
 //! folding pass: each folded word is looked up in a [`WordTable`] (a direct-mapped index hashed from
-//! the length and first, second and last byte), and each byte that can start a symbol trigger (`$`, `![`, `<|`, `/etc/`...) is
+//! the length and first four bytes), and each byte that can start a symbol trigger (`$`, `![`, `<|`, `/etc/`...) is
 //! recorded for the [`SymbolTable`]. (An Aho-Corasick automaton over all ~380 triggers was measured at
 //! about 3 ns/byte here, more than the whole folding pass, so triggers ride on the pass that already
 //! visits every word.) A word hit compares the text only with those of the word's triggers that the
@@ -998,8 +998,8 @@ const WORD_SLOT_BITS: u32 = 14;
 
 /// First words of the word-initial triggers, looked up once per word of the folded text.
 ///
-/// The folding pass already walks every word, so checking a word costs one direct-mapped slot read (keyed
-/// by a hash of the length and first, second and last byte) and, rarely, a short comparison: cheaper
+/// The folding pass already walks every word, so checking a word costs one bit test (keyed by a hash of
+/// the length and first four bytes) and, rarely, a short comparison: cheaper
 /// than running an automaton over every byte of ordinary prose.
 pub(crate) struct WordTable {
     /// One bit per slot, set when the slot is in use: a 2 KiB copy of `slots != 0` that stays in the L1
@@ -1051,20 +1051,27 @@ impl WordTable {
     /// the slot-use bit first, then one masked 16-byte compare per word of the slot's chain.
     #[inline(always)]
     pub(crate) fn find_in_block(&self, block: &[u8; 80], s: usize, len: usize) -> Option<u16> {
-        let (s, len) = (s & 63, len & 15);
-        let mut head = [0u8; 4];
-        head.copy_from_slice(&block[s..s + 4]);
-        let key = Self::key_of(u32::from_le_bytes(head), len) & (WORD_SLOTS - 1);
+        let s = s & 63;
+        self.find_window(block[s..].first_chunk()?, len)
+    }
+
+    /// The word id of the word of `len` bytes (`1..16`, any case) at the start of `window` (bytes past
+    /// the word are ignored): the slot-use bit first, then one masked 16-byte compare per word of the
+    /// slot's chain. Shared by [`find_in_block`](Self::find_in_block) and
+    /// [`find_ignore_case_at`](Self::find_ignore_case_at).
+    #[inline(always)]
+    fn find_window(&self, window: &[u8; 16], len: usize) -> Option<u16> {
+        let len = len & 15;
+        let head = u32::from_le_bytes(*window.first_chunk()?);
+        let key = Self::key_of(head, len) & (WORD_SLOTS - 1);
+        // (A zero-length word matches no packed word: those are all non-empty.)
         if self.used[key / 64] >> (key % 64) & 1 == 0 {
             return None;
         }
-        let slot = self.slots[key];
-        let mut buf = [0u8; 16];
-        buf.copy_from_slice(&block[s..s + 16]);
         let keep = (1u128 << (len * 8)) - 1;
-        let word = (u128::from_le_bytes(buf) & keep) | SPACES;
+        let word = (u128::from_le_bytes(*window) & keep) | SPACES;
         self.packed
-            .get(usize::from(slot).wrapping_sub(1))?
+            .get(usize::from(self.slots[key]).wrapping_sub(1))?
             .iter()
             .find(|(w, _)| *w == word)
             .map(|(_, id)| *id)
@@ -1181,29 +1188,10 @@ impl WordTable {
     #[inline(always)]
     pub(crate) fn find_ignore_case_at(&self, src: &[u8], start: usize, end: usize) -> Option<u16> {
         let len = end.checked_sub(start)?;
-        let window = match src.get(start..start + 16) {
-            Some(w) if len < 16 => w,
-            _ => return self.find_ignore_case(src.get(start..end)?),
-        };
-        let mut head = [0u8; 4];
-        head.copy_from_slice(&window[..4]);
-        let key = Self::key_of(u32::from_le_bytes(head), len) & (WORD_SLOTS - 1);
-        if len == 0 || self.used[key / 64] >> (key % 64) & 1 == 0 {
-            return None;
+        match src.get(start..).and_then(<[u8]>::first_chunk) {
+            Some(window) if len < 16 => self.find_window(window, len),
+            _ => self.find_ignore_case(src.get(start..end)?),
         }
-        let slot = self.slots[key];
-        if slot == 0 {
-            return None;
-        }
-        let mut buf = [0u8; 16];
-        buf.copy_from_slice(window);
-        let keep = (1u128 << (len * 8)) - 1;
-        let word = (u128::from_le_bytes(buf) & keep) | SPACES;
-        self.packed
-            .get(usize::from(slot) - 1)?
-            .iter()
-            .find(|(w, _)| *w == word)
-            .map(|(_, id)| *id)
     }
 
     /// The word id of `word`, if some trigger's first word is exactly `word`.
